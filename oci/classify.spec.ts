@@ -1,0 +1,67 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { classifyEntrypoint, kindOfHeader } from './classify.ts';
+import { resolveInRoot } from './resolve.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'rootfs-'));
+const outside = mkdtempSync(join(tmpdir(), 'outside-'));
+mkdirSync(join(root, 'app'));
+mkdirSync(join(root, 'bin'));
+writeFileSync(join(root, 'app/hello.wasm'), Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
+writeFileSync(join(root, 'app/comp.wasm'), Uint8Array.of(0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0));
+writeFileSync(join(root, 'bin/sh'), Uint8Array.of(0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0));
+writeFileSync(join(root, 'app/run.sh'), '#!/bin/sh\necho\n');
+writeFileSync(join(root, 'app/notes.txt'), 'hello');
+writeFileSync(join(root, 'app/empty'), '');
+writeFileSync(join(outside, 'secret.wasm'), Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
+symlinkSync('/app/hello.wasm', join(root, 'bin/hello'));
+symlinkSync('../../../../../../..' + outside + '/secret.wasm', join(root, 'app/escape.wasm'));
+symlinkSync(outside, join(root, 'app/outdir'));
+symlinkSync('loop', join(root, 'app/loop'));
+test.after(() => {
+  rmSync(root, { recursive: true });
+  rmSync(outside, { recursive: true });
+});
+
+const process = (args: string[], env: string[] = [], cwd = '/') => ({ args, env, cwd });
+
+test('headers: core module, component, ELF, script, other', () => {
+  assert.is(kindOfHeader(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0)), 'wasm-module');
+  assert.is(kindOfHeader(Uint8Array.of(0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0)), 'wasm-component');
+  assert.is(kindOfHeader(Uint8Array.of(0x7f, 0x45, 0x4c, 0x46)), 'native');
+  assert.is(kindOfHeader(new TextEncoder().encode('#!/bin/sh')), 'native');
+  assert.is(kindOfHeader(new TextEncoder().encode('hello')), undefined);
+  assert.is(kindOfHeader(Uint8Array.of(0, 0x61, 0x73, 0x6d, 2, 0, 0, 0)), undefined);
+});
+
+test('absolute, relative-to-cwd and PATH entrypoints resolve inside the rootfs', async () => {
+  assert.equal(await classifyEntrypoint(root, process(['/app/hello.wasm'])), { kind: 'wasm-module', path: '/app/hello.wasm', hostPath: join(root, 'app/hello.wasm') });
+  assert.is((await classifyEntrypoint(root, process(['./hello.wasm'], [], '/app'))).kind, 'wasm-module');
+  assert.is((await classifyEntrypoint(root, process(['sh'], ['PATH=/usr/bin:/bin']))).kind, 'native');
+  assert.is((await classifyEntrypoint(root, process(['/app/run.sh']))).kind, 'native');
+  assert.is((await classifyEntrypoint(root, process(['/app/comp.wasm']))).kind, 'wasm-component');
+});
+
+test('symlinks resolve against the rootfs, never the host', async () => {
+  assert.is((await classifyEntrypoint(root, process(['hello'], ['PATH=/bin']))).hostPath, join(root, 'app/hello.wasm'));
+  assert.is(await resolveInRoot(root, '/app/escape.wasm'), undefined);
+  assert.is(await resolveInRoot(root, '/app/outdir/secret.wasm'), undefined);
+  assert.is(await resolveInRoot(root, '/../../app/hello.wasm'), join(root, 'app/hello.wasm'));
+  const loop = await resolveInRoot(root, '/app/loop').catch((e: Error) => e);
+  assert.match(String(loop), 'too many levels of symbolic links');
+});
+
+test('errors name the path and what was found', async () => {
+  const message = async (args: string[], env: string[] = []) => (await classifyEntrypoint(root, process(args, env)).catch((e: Error) => e)) as Error;
+  assert.match((await message(['/app/missing.wasm'])).message, 'entrypoint "/app/missing.wasm" was not found in the container\'s root filesystem at /app/missing.wasm');
+  assert.match((await message(['nothere'], ['PATH=/bin:/usr/bin'])).message, 'any PATH directory (/bin:/usr/bin)');
+  assert.match((await message(['/app/notes.txt'])).message, '/app/notes.txt is a file starting with bytes 68 65 6c 6c 6f');
+  assert.match((await message(['/app/empty'])).message, '/app/empty is an empty file');
+  assert.match((await message(['/app'])).message, 'was not found');
+  assert.match((await message([])).message, 'no process.args');
+});
+
+test.run();

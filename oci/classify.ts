@@ -1,0 +1,57 @@
+// Decides how a container runs: its entrypoint, resolved inside the rootfs, is a wasm core module, a
+// wasm component, or a native program (ELF or script) that runc runs as it is.
+import { open, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { DEFAULT_PATH, envValue, type OciProcess } from './spec.ts';
+import { resolveInRoot } from './resolve.ts';
+
+export type Classification =
+  | { kind: 'wasm-module'; path: string; hostPath: string }
+  | { kind: 'wasm-component'; path: string; hostPath: string }
+  | { kind: 'native'; path: string; hostPath: string };
+
+export class ClassifyError extends Error {}
+
+export function kindOfHeader(header: Uint8Array): 'wasm-module' | 'wasm-component' | 'native' | undefined {
+  const startsWith = (...bytes: number[]) => bytes.every((b, i) => header[i] === b);
+  if (startsWith(0x00, 0x61, 0x73, 0x6d)) {
+    // The 4 bytes after the magic: version 1 for core modules; version 0x0d with layer 1 for components.
+    if (startsWith(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)) return 'wasm-module';
+    if (header[6] === 0x01 && header[7] === 0x00) return 'wasm-component';
+    return undefined;
+  }
+  if (startsWith(0x7f, 0x45, 0x4c, 0x46) || startsWith(0x23, 0x21)) return 'native';
+  return undefined;
+}
+
+function describe(header: Uint8Array): string {
+  if (header.length === 0) return 'an empty file';
+  const hex = [...header].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  return `a file starting with bytes ${hex} (neither a wasm module, an ELF binary nor a #! script)`;
+}
+
+async function candidates(rootfs: string, process: OciProcess, entry: string): Promise<string[]> {
+  if (entry.includes('/')) return [posix.resolve(process.cwd || '/', entry)];
+  const searchPath = envValue(process.env, 'PATH') ?? DEFAULT_PATH;
+  return searchPath.split(':').filter(Boolean).map((dir) => posix.join(dir, entry));
+}
+
+export async function classifyEntrypoint(rootfs: string, process: OciProcess | undefined): Promise<Classification> {
+  const entry = process?.args?.[0];
+  if (!process || !entry) throw new ClassifyError('the OCI spec has no process.args: set an entrypoint or command on the image or container');
+  const tried = await candidates(rootfs, process, entry);
+  for (const path of tried) {
+    const hostPath = await resolveInRoot(rootfs, path);
+    if (!hostPath) continue;
+    const stats = await stat(hostPath).catch(() => undefined);
+    if (!stats?.isFile()) continue;
+    const handle = await open(hostPath, 'r');
+    const header = new Uint8Array(8);
+    const { bytesRead } = await handle.read(header, 0, 8, 0).finally(() => handle.close());
+    const kind = kindOfHeader(header.subarray(0, bytesRead));
+    if (!kind) throw new ClassifyError(`entrypoint ${path} is ${describe(header.subarray(0, bytesRead))}: point the image's entrypoint at a .wasm module or a program`);
+    return { kind, path, hostPath };
+  }
+  const where = entry.includes('/') ? tried[0] : `any PATH directory (${tried.map(posix.dirname).join(':')})`;
+  throw new ClassifyError(`entrypoint ${JSON.stringify(entry)} was not found in the container's root filesystem at ${where}: check the image's entrypoint and the container's command`);
+}

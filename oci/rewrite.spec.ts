@@ -1,0 +1,68 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseGuestConfig } from '../runtime/guest.ts';
+import { rewriteForWasm, runnerFilesFromMaps, sonameOf } from './rewrite.ts';
+import type { OciSpec } from './spec.ts';
+
+const maps = `
+55d0c0000000-55d0c1000000 r-xp 00000000 fd:01 123  /usr/local/bin/containerd-shim-wasmts-v1
+7f0000000000-7f0000100000 r-xp 00000000 fd:01 456  /usr/lib/x86_64-linux-gnu/libc.so.6
+7f0000100000-7f0000200000 r--p 00000000 fd:01 457  /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30
+7f0000200000-7f0000300000 r--p 00100000 fd:01 457  /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30
+7f0000300000-7f0000400000 rw-p 00000000 00:00 0
+7f0000400000-7f0000500000 r-xp 00000000 fd:01 458  /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0    [stack]
+`;
+
+test('libraries are mounted under the name the loader looks for', () => {
+  assert.is(sonameOf('/lib/libstdc++.so.6.0.30'), 'libstdc++.so.6');
+  assert.is(sonameOf('/lib/libc.so.6'), 'libc.so.6');
+  assert.is(sonameOf('/lib/libfoo.so'), 'libfoo.so');
+});
+
+test('runner files come from the maps: the loader apart, each library once, nothing else', () => {
+  const files = runnerFilesFromMaps(maps, '/bin/shim');
+  assert.is(files.loader, '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2');
+  assert.equal(files.libraries, ['/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30']);
+  assert.throws(() => runnerFilesFromMaps('', '/bin/shim'), /dynamic loader/);
+});
+
+const spec: OciSpec = {
+  ociVersion: '1.0.2',
+  process: { args: ['/app/hello.wasm', 'a b', ''], env: ['PATH=/bin', 'GREETING=hi=there'], cwd: '/work', user: { uid: 0, gid: 0 } },
+  root: { path: 'rootfs' },
+  mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }],
+  linux: { cgroupsPath: '/default/x' },
+};
+
+test('the process becomes the runner; the guest keeps args, env and cwd exactly', () => {
+  const out = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), '/app/hello.wasm');
+  assert.equal(out.process!.args, ['/.wasmts/ld-linux-x86-64.so.2', '--library-path', '/.wasmts/lib', '/.wasmts/wasmts', 'run']);
+  assert.is(out.process!.env!.length, 1);
+  const guest = parseGuestConfig(out.process!.env![0]!.slice('WASMTS_GUEST='.length));
+  assert.equal(guest, { module: '/app/hello.wasm', args: ['/app/hello.wasm', 'a b', ''], env: ['PATH=/bin', 'GREETING=hi=there'], cwd: '/work' });
+  assert.is(out.process!.cwd, '/work');
+  assert.equal(out.process!.user, { uid: 0, gid: 0 });
+  assert.equal(out.linux, spec.linux);
+});
+
+test('the runner is mounted read-only after the spec mounts, and the input is not changed', () => {
+  const before = JSON.stringify(spec);
+  const out = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), '/app/hello.wasm');
+  assert.is(JSON.stringify(spec), before);
+  assert.equal(out.mounts!.map((m) => [m.destination, m.source]), [
+    ['/proc', 'proc'],
+    ['/.wasmts/wasmts', '/bin/shim'],
+    ['/.wasmts/ld-linux-x86-64.so.2', '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'],
+    ['/.wasmts/lib/libc.so.6', '/usr/lib/x86_64-linux-gnu/libc.so.6'],
+    ['/.wasmts/lib/libstdc++.so.6', '/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30'],
+  ]);
+  for (const mount of out.mounts!.slice(1)) assert.ok(mount.options!.includes('ro'));
+});
+
+test('a missing or malformed guest config is a clear error', () => {
+  assert.throws(() => parseGuestConfig(undefined), /not set/);
+  assert.throws(() => parseGuestConfig('{"module":1}'), /does not hold a guest config/);
+});
+
+test.run();

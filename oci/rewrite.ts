@@ -1,0 +1,61 @@
+// Turns a wasm container's spec into one whose process is our runner. The runner binary, the dynamic
+// loader and the shared libraries it maps are bind-mounted read-only under RUNNER_DIR, so the runner
+// starts in a rootfs that holds no libc; the original args, env and cwd travel to it in GUEST_ENV_VAR.
+import { posix } from 'node:path';
+import { GUEST_ENV_VAR, type GuestConfig } from '../runtime/guest.ts';
+import type { OciMount, OciSpec } from './spec.ts';
+
+export const RUNNER_DIR = '/.wasmts';
+
+export interface RunnerFiles {
+  binary: string;
+  loader: string;
+  libraries: string[];
+}
+
+// The name the loader looks a library up by: libstdc++.so.6.0.30 is found as libstdc++.so.6.
+export function sonameOf(path: string): string {
+  return posix.basename(path).replace(/(\.so\.\d+)(\.\d+)*$/, '$1');
+}
+
+// Host files mapped by this process: the runner is this same binary, so they are what it needs.
+export function runnerFilesFromMaps(maps: string, binary: string): RunnerFiles {
+  const files = new Set<string>();
+  for (const line of maps.split('\n')) {
+    const path = line.split(/\s+/)[5];
+    if (path?.startsWith('/') && /\.so(\.\d+)*$/.test(path)) files.add(path);
+  }
+  const all = [...files];
+  const loader = all.find((path) => /\/ld-linux[^/]*\.so/.test(path));
+  if (!loader) throw new Error('cannot find the dynamic loader in /proc/self/maps');
+  return { binary, loader, libraries: all.filter((path) => path !== loader) };
+}
+
+function readOnlyBind(source: string, destination: string): OciMount {
+  return { destination, type: 'bind', source, options: ['rbind', 'ro', 'nosuid', 'nodev'] };
+}
+
+export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, modulePath: string): OciSpec {
+  const process = spec.process!;
+  const guest: GuestConfig = {
+    module: modulePath,
+    args: process.args ?? [],
+    env: process.env ?? [],
+    cwd: process.cwd || '/',
+  };
+  const loader = `${RUNNER_DIR}/${posix.basename(runner.loader)}`;
+  const mounts: OciMount[] = [
+    readOnlyBind(runner.binary, `${RUNNER_DIR}/wasmts`),
+    readOnlyBind(runner.loader, loader),
+    ...runner.libraries.map((lib) => readOnlyBind(lib, `${RUNNER_DIR}/lib/${sonameOf(lib)}`)),
+  ];
+  return {
+    ...spec,
+    process: {
+      ...process,
+      args: [loader, '--library-path', `${RUNNER_DIR}/lib`, `${RUNNER_DIR}/wasmts`, 'run'],
+      env: [`${GUEST_ENV_VAR}=${JSON.stringify(guest)}`],
+    },
+    mounts: [...(spec.mounts ?? []), ...mounts],
+  };
+}

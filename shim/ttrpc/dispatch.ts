@@ -1,0 +1,52 @@
+// Routes a decoded request to its handler and turns every outcome into a Response: errors become
+// wire codes here (through toStatus) and nowhere else.
+import { fromBinary, toBinary, type DescMessage, type MessageShape, type MessageInitShape, create } from '@bufbuild/protobuf';
+import { Code, ShimError, toStatus } from '../errors.ts';
+import { decodeRequest, encodeResponse } from './codec.ts';
+
+export type Handler = (payload: Uint8Array) => Promise<Uint8Array>;
+
+export class Router {
+  readonly #handlers = new Map<string, Handler>();
+
+  add(service: string, method: string, handler: Handler): void {
+    this.#handlers.set(`${service}/${method}`, handler);
+  }
+
+  lookup(service: string, method: string): Handler | undefined {
+    return this.#handlers.get(`${service}/${method}`);
+  }
+}
+
+// Wraps a typed function as a byte handler: decode the request message, encode the reply message.
+export function unary<I extends DescMessage, O extends DescMessage>(
+  input: I,
+  output: O,
+  fn: (request: MessageShape<I>) => Promise<MessageInitShape<O>> | MessageInitShape<O>,
+): Handler {
+  return async (payload) => {
+    let request: MessageShape<I>;
+    try {
+      request = fromBinary(input, payload);
+    } catch (error) {
+      throw new ShimError(Code.invalidArgument, `malformed ${input.typeName}: ${(error as Error).message}`);
+    }
+    return toBinary(output, create(output, await fn(request)));
+  };
+}
+
+export async function dispatch(router: Router, requestBytes: Uint8Array): Promise<Uint8Array> {
+  try {
+    let request;
+    try {
+      request = decodeRequest(requestBytes);
+    } catch (error) {
+      throw new ShimError(Code.invalidArgument, `malformed ttrpc request: ${(error as Error).message}`);
+    }
+    const handler = router.lookup(request.service, request.method);
+    if (!handler) throw new ShimError(Code.unimplemented, `${request.service}/${request.method} is not implemented by this shim`);
+    return encodeResponse({ payload: await handler(request.payload) });
+  } catch (error) {
+    return encodeResponse(toStatus(error));
+  }
+}

@@ -1,0 +1,107 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ShimError, notFound } from '../errors.ts';
+import { TtrpcClient } from './client.ts';
+import { decodeResponse } from './codec.ts';
+import { Router } from './dispatch.ts';
+import { encodeFrame, FrameDecoder, FrameType, MAX_PAYLOAD } from './frame.ts';
+import { TtrpcServer } from './server.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ttrpc-'));
+const path = join(dir, 'sock');
+const router = new Router();
+router.add('test.Echo', 'Echo', async (payload) => payload);
+router.add('test.Echo', 'Slow', async (payload) => {
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  return payload;
+});
+router.add('test.Echo', 'Missing', async () => {
+  throw notFound('no such task');
+});
+const server = new TtrpcServer(router, () => {});
+
+test.before(() => server.listen(path));
+test.after(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true });
+});
+
+async function expectCode(promise: Promise<unknown>, code: number) {
+  try {
+    await promise;
+    assert.unreachable('expected an error');
+  } catch (error) {
+    assert.instance(error, ShimError);
+    assert.is((error as ShimError).code, code);
+  }
+}
+
+test('echoes payloads, with many requests in flight and replies out of order', async () => {
+  const client = await TtrpcClient.connect(path);
+  const slow = client.call('test.Echo', 'Slow', Uint8Array.of(1));
+  const fast = await Promise.all(Array.from({ length: 50 }, (_, i) => client.call('test.Echo', 'Echo', Uint8Array.of(i, 2))));
+  assert.equal(fast.map((b) => b[0]), Array.from({ length: 50 }, (_, i) => i));
+  assert.equal([...(await slow)], [1]);
+  client.close();
+});
+
+test('serves several connections at once', async () => {
+  const clients = await Promise.all([1, 2, 3].map(() => TtrpcClient.connect(path)));
+  const answers = await Promise.all(clients.map((c, i) => c.call('test.Echo', 'Slow', Uint8Array.of(i))));
+  assert.equal(answers.map((b) => b[0]), [0, 1, 2]);
+  for (const c of clients) c.close();
+});
+
+test('unknown service or method is Unimplemented; a domain error keeps its code', async () => {
+  const client = await TtrpcClient.connect(path);
+  await expectCode(client.call('test.Nope', 'Echo', new Uint8Array()), 12);
+  await expectCode(client.call('test.Echo', 'Nope', new Uint8Array()), 12);
+  await expectCode(client.call('test.Echo', 'Missing', new Uint8Array()), 5);
+  client.close();
+});
+
+function rawExchange(frames: Uint8Array[]): Promise<{ streamId: number; code: number }[]> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(path);
+    const decoder = new FrameDecoder();
+    const got: { streamId: number; code: number }[] = [];
+    socket.on('data', (chunk) => {
+      for (const item of decoder.push(chunk)) {
+        if (!('frame' in item)) continue;
+        const result = decodeResponse(item.frame.payload);
+        got.push({ streamId: item.frame.streamId, code: 'code' in result ? result.code : 0 });
+        if (got.length === frames.length) {
+          socket.destroy();
+          resolve(got);
+        }
+      }
+    });
+    socket.on('error', reject);
+    for (const frame of frames) socket.write(frame);
+  });
+}
+
+test('a malformed request payload is InvalidArgument; an oversize frame is ResourceExhausted; the connection survives', async () => {
+  const header = new Uint8Array(10);
+  new DataView(header.buffer).setUint32(0, MAX_PAYLOAD + 1);
+  new DataView(header.buffer).setUint32(4, 7);
+  header[8] = FrameType.request;
+  const oversize = new Uint8Array(10 + MAX_PAYLOAD + 1);
+  oversize.set(header);
+  const got = await rawExchange([
+    encodeFrame({ streamId: 5, type: FrameType.request, flags: 0, payload: Uint8Array.of(0xff, 0xff, 0xff) }),
+    oversize,
+    encodeFrame({ streamId: 9, type: FrameType.request, flags: 0, payload: new Uint8Array() }),
+  ]);
+  assert.equal(got.sort((a, b) => a.streamId - b.streamId), [
+    { streamId: 5, code: 3 },
+    { streamId: 7, code: 8 },
+    { streamId: 9, code: 12 },
+  ]);
+});
+
+test.run();

@@ -1,0 +1,32 @@
+// Listens on a unix socket and serves every connection through the router.
+import net from 'node:net';
+import { serveConnection } from './connection.ts';
+import type { Router } from './dispatch.ts';
+
+export class TtrpcServer {
+  readonly #server: net.Server;
+  readonly #sockets = new Set<net.Socket>();
+
+  constructor(router: Router, onError: (error: Error) => void) {
+    this.#server = net.createServer((socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+      serveConnection(socket, router, onError);
+    });
+  }
+
+  listen(path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(path, () => {
+        this.#server.removeListener('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.#sockets) socket.end();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+}
