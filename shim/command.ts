@@ -1,0 +1,1 @@
+export async function runShimCommand(argv: string[], version: string) { throw new Error("todo " + argv + version); }

@@ -1,0 +1,25 @@
+// The single executable's entry: the runner inside a wasm container, or the shim containerd starts.
+// Each path loads only what it needs, so `start` and `delete` stay quick.
+declare const WASMTS_VERSION: string;
+
+const version = typeof WASMTS_VERSION === 'string' ? WASMTS_VERSION : 'dev';
+const argv = process.argv.slice(2);
+
+async function main(): Promise<void> {
+  if (argv[0] === 'run') {
+    const [{ runGuest }, sea] = await Promise.all([import('../runtime/runner.ts'), import('node:sea')]);
+    runGuest(sea.isSea() ? { code: sea.getAsset('wasi-worker.js', 'utf8') } : { url: new URL('../runtime/wasi-worker.ts', import.meta.url) });
+    return;
+  }
+  if (argv.includes('--version') || argv.includes('-version') || argv.includes('-v')) {
+    process.stdout.write(`containerd-shim-wasmts-v1 ${version}\nnode ${process.version}\n`);
+    return;
+  }
+  const { runShimCommand } = await import('./command.ts');
+  await runShimCommand(argv, version);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`containerd-shim-wasmts-v1: ${error.message}\n`);
+  process.exit(1);
+});
