@@ -1,0 +1,50 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { extract } from 'tar-stream';
+import { Readable } from 'node:stream';
+import { buildImageArchive, layerTar, wasmImage } from './image.ts';
+
+async function entries(tar: Uint8Array): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  const ex = extract();
+  ex.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => (out.set(header.name, Buffer.concat(chunks)), next()));
+  });
+  const done = new Promise((resolve) => ex.on('finish', resolve));
+  Readable.from([Buffer.from(tar)]).pipe(ex);
+  await done;
+  return out;
+}
+
+const wasm = Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0);
+
+test('a single manifest with a wasip1/wasm config, the module as entrypoint, digests that match', async () => {
+  const files = await entries(await buildImageArchive(wasmImage('docker.io/library/hello:v1', wasm, '/app/hello.wasm')));
+  const index = JSON.parse(files.get('index.json')!.toString());
+  assert.is(index.manifests.length, 1);
+  assert.is(index.manifests[0].annotations['io.containerd.image.name'], 'docker.io/library/hello:v1');
+  assert.is(index.manifests[0].annotations['org.opencontainers.image.ref.name'], 'v1');
+  const blob = (digest: string) => files.get(`blobs/sha256/${digest.slice(7)}`)!;
+  for (const [name, bytes] of files) {
+    if (name.startsWith('blobs/sha256/') && bytes.length > 0) assert.is(createHash('sha256').update(bytes).digest('hex'), name.slice(13));
+  }
+  const manifest = JSON.parse(blob(index.manifests[0].digest).toString());
+  const config = JSON.parse(blob(manifest.config.digest).toString());
+  assert.is(config.os, 'wasip1');
+  assert.is(config.architecture, 'wasm');
+  assert.equal(config.config.Entrypoint, ['/app/hello.wasm']);
+  assert.equal(config.rootfs.diff_ids, [manifest.layers[0].digest]);
+  const layer = await entries(blob(manifest.layers[0].digest));
+  assert.equal([...layer.keys()], ['app/', 'app/hello.wasm']);
+  assert.equal([...layer.get('app/hello.wasm')!], [...wasm]);
+});
+
+test('layers are reproducible and hold symlinks', async () => {
+  const files = [{ path: '/bin/busybox', content: Uint8Array.of(1) }, { path: '/bin/sh', symlinkTo: 'busybox' }];
+  assert.equal(await layerTar(files), await layerTar(files));
+});
+
+test.run();

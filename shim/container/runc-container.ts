@@ -1,0 +1,115 @@
+// A task's container as runc runs it: the bundle prepared at Create (rootfs mounted, spec classified
+// and, for wasm, rewritten to start our runner), `runc run` at Start, everything undone at cleanup.
+import { join } from 'node:path';
+import { invalidArgument, unimplemented } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { CreateTaskRequest } from '../protocol/gen/task_pb.ts';
+import type { Container } from '../task/container.ts';
+import { ClassifyError, classifyEntrypoint } from '../../oci/classify.ts';
+import { rewriteForWasm, type RunnerFiles } from '../../oci/rewrite.ts';
+import { readSpec, writeSpec } from '../../oci/spec.ts';
+import { cgroupProcs, metricsAny, oomKills } from './cgroup.ts';
+import { mountRootfs, unmountRootfs } from './mounts.ts';
+import { removeRuncFiles, runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
+import { openStdio, type OpenStdio } from './stdio.ts';
+import { checkModuleFile } from './wasm-check.ts';
+
+export interface RuncContainerOptions {
+  runcRoot: string;
+  runner: () => RunnerFiles;
+  log: Logger;
+}
+
+async function prepareBundle(request: CreateTaskRequest, rootfs: string, options: RuncContainerOptions): Promise<{ cgroupsPath: string; kind: string }> {
+  const specPath = join(request.bundle, 'config.json');
+  const spec = await readSpec(specPath);
+  if (spec.process?.terminal) throw invalidArgument('this container asks for a terminal (tty), which wasmts does not support yet: run it without -t / tty: true');
+  let classification;
+  try {
+    classification = await classifyEntrypoint(rootfs, spec.process);
+  } catch (error) {
+    if (error instanceof ClassifyError) throw invalidArgument(error.message);
+    throw error;
+  }
+  if (classification.kind === 'wasm-component') {
+    throw invalidArgument(`${classification.path} is a WebAssembly component; wasmts runs WASI preview1 core modules for now: build the module for wasm32-wasip1`);
+  }
+  if (classification.kind === 'wasm-module') {
+    await checkModuleFile(classification.hostPath, classification.path).catch((error: Error) => {
+      throw invalidArgument(error.message);
+    });
+    await writeSpec(specPath, rewriteForWasm(spec, options.runner(), classification.path));
+  }
+  return { cgroupsPath: spec.linux?.cgroupsPath ?? '', kind: classification.kind };
+}
+
+export async function createRuncContainer(request: CreateTaskRequest, options: RuncContainerOptions): Promise<Container> {
+  const { id, bundle } = request;
+  if (request.terminal) throw invalidArgument('a terminal (tty) was requested, which wasmts does not support yet: run without -t / tty: true');
+  if (request.checkpoint) throw unimplemented('restoring from a checkpoint is not supported by wasmts');
+  const rootfs = join(bundle, 'rootfs');
+  const mounted = request.rootfs.length > 0;
+  if (mounted) await mountRootfs(request.rootfs.map((m) => ({ type: m.type, source: m.source, options: m.options })), rootfs);
+  let prepared;
+  let stdio: OpenStdio;
+  try {
+    prepared = await prepareBundle(request, rootfs, options);
+    stdio = openStdio(request);
+  } catch (error) {
+    if (mounted) await unmountRootfs(rootfs);
+    throw error;
+  }
+  options.log.debug('bundle prepared', { id, kind: prepared.kind, cgroup: prepared.cgroupsPath });
+  const { cgroupsPath } = prepared;
+  let run: RuncProcess | undefined;
+  let pid = 0;
+  let cleaned = false;
+  let resolveExited!: (status: number) => void;
+  const exited = new Promise<number>((resolve) => (resolveExited = resolve));
+
+  return {
+    exited,
+    async start() {
+      const stdin = await stdio.stdin;
+      run = runcRun({ root: options.runcRoot, id, bundle, stdio: [stdin ?? 'ignore', stdio.stdout ?? 'ignore', stdio.stderr ?? 'ignore'] });
+      // runc holds its own copies now; ours would keep the FIFOs open past the container's exit.
+      stdio.close();
+      void run.exited.then(resolveExited);
+      pid = await run.started;
+      return pid;
+    },
+    async kill(signal, all) {
+      if (all) return runcKillAll(options.runcRoot, bundle, id, signal);
+      try {
+        process.kill(pid, signal);
+      } catch (error) {
+        // ESRCH: it is exiting; the exit will be reported.
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    },
+    async afterExit() {
+      const oomKilled = cgroupsPath !== '' && oomKills(cgroupsPath) > 0n;
+      await runcDelete(options.runcRoot, bundle, id);
+      return { oomKilled };
+    },
+    async cleanup() {
+      if (cleaned) return;
+      cleaned = true;
+      stdio.close();
+      if (run && run.child.exitCode === null && run.child.signalCode === null) {
+        await runcKillAll(options.runcRoot, bundle, id, 9).catch(() => {});
+        await run.exited;
+      }
+      await runcDelete(options.runcRoot, bundle, id).catch((error: Error) => options.log.warn('runc delete failed', { id, error: error.message }));
+      await removeRuncFiles(bundle);
+      if (mounted) await unmountRootfs(rootfs);
+    },
+    pids() {
+      const procs = cgroupsPath ? cgroupProcs(cgroupsPath) : [];
+      return procs.length > 0 ? procs : pid > 0 ? [pid] : [];
+    },
+    stats() {
+      return metricsAny(cgroupsPath);
+    },
+  };
+}

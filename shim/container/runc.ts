@@ -1,0 +1,109 @@
+// Drives runc. `runc run --keep` stays in the foreground as the container's parent, so its exit
+// status is the container's (128+signal when killed); the shim cannot reap an orphan itself.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { watch } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { constants } from 'node:os';
+
+export const RUNC = process.env.WASMTS_RUNC ?? 'runc';
+
+export interface RuncRunOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  stdio: [number | 'ignore', number | 'ignore', number | 'ignore'];
+}
+
+export interface RuncProcess {
+  child: ChildProcess;
+  // Resolves with the container's pid once its process runs; rejects with runc's own error.
+  started: Promise<number>;
+  // Resolves with the exit status: the container's, or 128+signal if runc itself was killed.
+  exited: Promise<number>;
+}
+
+const PID_FILE = 'init.pid';
+const LOG_FILE = 'runc.log';
+
+// runc logs JSON lines; the last error line says why it failed.
+export function lastRuncError(log: string): string | undefined {
+  let last: string | undefined;
+  for (const line of log.split('\n')) {
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      if (entry.level === 'error' && entry.msg) last = entry.msg;
+    } catch {
+      if (line.trim()) last = line.trim();
+    }
+  }
+  return last;
+}
+
+function globalArgs(root: string, bundle: string): string[] {
+  return ['--root', root, '--log', join(bundle, LOG_FILE), '--log-format', 'json'];
+}
+
+export function runcRun(options: RuncRunOptions): RuncProcess {
+  const { root, id, bundle, stdio } = options;
+  const pidFile = join(bundle, PID_FILE);
+  const args = [...globalArgs(root, bundle), 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
+  const child = spawn(RUNC, args, { stdio, detached: true, cwd: bundle });
+  const exited = new Promise<number>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+    child.on('error', () => resolve(127));
+  });
+  const started = new Promise<number>((resolve, reject) => {
+    const watcher = watch(bundle, (_event, name) => {
+      if (name === PID_FILE) void check();
+    });
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      watcher.close();
+      fn();
+    };
+    const check = async () => {
+      const text = await readFile(pidFile, 'utf8').catch(() => '');
+      const pid = Number.parseInt(text, 10);
+      if (pid > 0) settle(() => resolve(pid));
+    };
+    child.on('error', (error) => settle(() => reject(new Error(`cannot run ${RUNC}: ${error.message}; install runc (apt-get install runc) or put it on containerd's PATH`))));
+    void exited.then(async (status) => {
+      await check();
+      const log = await readFile(join(bundle, LOG_FILE), 'utf8').catch(() => '');
+      settle(() => reject(new Error(lastRuncError(log) ?? `runc exited with status ${status} before the container started`)));
+    });
+    void check();
+  });
+  return { child, started, exited };
+}
+
+function runc(root: string, bundle: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(RUNC, [...globalArgs(root, bundle), ...args], (error, _stdout, stderr) => {
+      if (error) reject(new Error(`runc ${args.join(' ')}: ${stderr.trim() || error.message}`));
+      else resolve();
+    });
+  });
+}
+
+export function runcKillAll(root: string, bundle: string, id: string, signal: number): Promise<void> {
+  return runc(root, bundle, ['kill', '--all', id, String(signal)]);
+}
+
+export async function runcDelete(root: string, bundle: string, id: string): Promise<void> {
+  await runc(root, bundle, ['delete', '--force', id]).catch((error: Error) => {
+    if (!/not exist|not found/i.test(error.message)) throw error;
+  });
+}
+
+export async function removeRuncFiles(bundle: string): Promise<void> {
+  await Promise.all([rm(join(bundle, PID_FILE), { force: true }), rm(join(bundle, LOG_FILE), { force: true })]);
+}
+
+export async function recordedPid(bundle: string): Promise<number | undefined> {
+  const pid = Number.parseInt(await readFile(join(bundle, PID_FILE), 'utf8').catch(() => ''), 10);
+  return pid > 0 ? pid : undefined;
+}

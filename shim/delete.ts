@@ -1,0 +1,28 @@
+// `delete`: containerd's cleanup after a shim is gone (or, in 1.6, after every delete). Kills what the
+// bundle's container left, removes runc's state, unmounts the rootfs, prints a DeleteResponse.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { DeleteResponseSchema } from './protocol/gen/task_pb.ts';
+import { runcRoot } from './address.ts';
+import { unmountRootfs } from './container/mounts.ts';
+import { recordedPid, removeRuncFiles, runcDelete, runcKillAll } from './container/runc.ts';
+import type { ShimFlags } from './flags.ts';
+
+const SIGKILL = 9;
+
+export async function deleteCommand(flags: ShimFlags): Promise<void> {
+  const bundle = flags.bundle || process.cwd();
+  const root = runcRoot(flags.namespace);
+  const pid = (await recordedPid(bundle)) ?? 0;
+  // runc keeps a state directory per container; without one there is nothing of runc's to remove.
+  if (flags.id && existsSync(join(root, flags.id))) {
+    await runcKillAll(root, bundle, flags.id, SIGKILL).catch(() => {});
+    await runcDelete(root, bundle, flags.id);
+  }
+  await removeRuncFiles(bundle);
+  await unmountRootfs(join(bundle, 'rootfs'));
+  const response = create(DeleteResponseSchema, { pid, exitStatus: 128 + SIGKILL, exitedAt: timestampFromDate(new Date()) });
+  process.stdout.write(toBinary(DeleteResponseSchema, response));
+}

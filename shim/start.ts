@@ -1,0 +1,60 @@
+// `start`: find or spawn the daemon of this task's group, print its address, exit.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { readSpec } from '../oci/spec.ts';
+import { groupOf, socketPath } from './address.ts';
+import type { ShimFlags } from './flags.ts';
+import { selfCommand } from './self.ts';
+
+const READY_TIMEOUT_MS = 10_000;
+
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(path);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function spawnDaemon(flags: ShimFlags, group: string, bundle: string, socket: string): Promise<void> {
+  const self = selfCommand();
+  const args = [...self.args, '-namespace', flags.namespace, '-address', flags.address, '-publish-binary', flags.publishBinary,
+    '-id', group, '-bundle', bundle, '-socket', socket, ...(flags.debug ? ['-debug'] : []), 'serve'];
+  const child = spawn(self.file, args, { detached: true, cwd: '/', stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let said = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the shim daemon did not get ready in ${READY_TIMEOUT_MS} ms`));
+    }, READY_TIMEOUT_MS);
+    const ready = child.stdio[3] as NodeJS.ReadableStream;
+    ready.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    ready.on('end', () => {
+      clearTimeout(timer);
+      if (said.startsWith('ok')) {
+        child.unref();
+        (ready as unknown as net.Socket).destroy();
+        resolve();
+      } else reject(new Error(`the shim daemon failed to start: ${said.trim() || 'it exited without a word'}`));
+    });
+    child.on('error', (error) => (clearTimeout(timer), reject(error)));
+  });
+}
+
+export async function startCommand(flags: ShimFlags): Promise<void> {
+  if (!flags.id || !flags.namespace || !flags.address) throw new Error('start needs -id, -namespace and -address (containerd passes them)');
+  const bundle = process.cwd();
+  const spec = await readSpec(join(bundle, 'config.json'));
+  const group = groupOf(flags.id, spec.annotations);
+  const socket = socketPath(flags.address, flags.namespace, group);
+  if (!(await answers(socket))) {
+    await rm(socket, { force: true });
+    await mkdir(dirname(socket), { recursive: true });
+    await spawnDaemon(flags, group, bundle, socket);
+  }
+  const address = `unix://${socket}`;
+  await writeFile(join(bundle, 'address'), address);
+  process.stdout.write(address);
+}

@@ -1,0 +1,34 @@
+// Wires the task service to ttrpc: one line per method of containerd.task.v2.Task.
+import { EmptySchema } from '@bufbuild/protobuf/wkt';
+import { Router, unary } from '../ttrpc/dispatch.ts';
+import * as api from '../protocol/gen/task_pb.ts';
+import type { TaskService } from './service.ts';
+
+export const TASK_SERVICE = 'containerd.task.v2.Task';
+
+export function taskRouter(service: TaskService, onShutdown: () => void): Router {
+  const router = new Router();
+  const add = router.add.bind(router, TASK_SERVICE);
+  add('Create', unary(api.CreateTaskRequestSchema, api.CreateTaskResponseSchema, (r) => service.create(r)));
+  add('Start', unary(api.StartRequestSchema, api.StartResponseSchema, (r) => service.start(r)));
+  add('State', unary(api.StateRequestSchema, api.StateResponseSchema, (r) => service.state(r)));
+  add('Wait', unary(api.WaitRequestSchema, api.WaitResponseSchema, (r) => service.wait(r)));
+  add('Kill', unary(api.KillRequestSchema, EmptySchema, (r) => service.kill(r)));
+  add('Delete', unary(api.DeleteRequestSchema, api.DeleteResponseSchema, (r) => service.delete(r)));
+  add('Pids', unary(api.PidsRequestSchema, api.PidsResponseSchema, (r) => service.pids(r)));
+  add('Stats', unary(api.StatsRequestSchema, api.StatsResponseSchema, (r) => service.stats(r)));
+  add('Connect', unary(api.ConnectRequestSchema, api.ConnectResponseSchema, (r) => service.connect(r)));
+  add('CloseIO', unary(api.CloseIORequestSchema, EmptySchema, (r) => service.closeIO(r)));
+  add('Shutdown', unary(api.ShutdownRequestSchema, EmptySchema, (r) => {
+    if (service.shutdown(r)) setImmediate(onShutdown);
+    return {};
+  }));
+  const unsupported = (method: string, why: string) => add(method, async () => service.unsupported(method, why));
+  unsupported('Exec', 'a wasm container has no processes besides its own; exec is not available');
+  unsupported('Pause', 'pausing tasks is not implemented yet');
+  unsupported('Resume', 'pausing tasks is not implemented yet');
+  unsupported('Checkpoint', 'checkpoint and restore are not implemented');
+  unsupported('Update', 'changing resources of a running task is not implemented yet; recreate the container');
+  unsupported('ResizePty', 'terminals (tty) are not supported');
+  return router;
+}
