@@ -10,10 +10,10 @@ async function entries(tar: Uint8Array): Promise<Map<string, Buffer>> {
   const ex = extract();
   ex.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('data', (c) => chunks.push(c as Buffer));
     stream.on('end', () => (out.set(header.name, Buffer.concat(chunks)), next()));
   });
-  const done = new Promise((resolve) => ex.on('finish', resolve));
+  const done = new Promise<void>((resolve) => ex.on('finish', () => resolve()));
   Readable.from([Buffer.from(tar)]).pipe(ex);
   await done;
   return out;

@@ -29,7 +29,7 @@ const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
 function collect(tar: Pack): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    tar.on('data', (chunk: Buffer) => chunks.push(chunk));
+    tar.on('data', (chunk) => chunks.push(chunk as Buffer));
     tar.on('end', () => resolve(Buffer.concat(chunks)));
     tar.on('error', reject);
   });
