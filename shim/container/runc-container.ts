@@ -70,10 +70,10 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
   return {
     exited,
     async start() {
-      const stdin = await stdio.stdin;
-      run = runcRun({ root: options.runcRoot, id, bundle, stdio: [stdin ?? 'ignore', stdio.stdout ?? 'ignore', stdio.stderr ?? 'ignore'] });
-      // runc holds its own copies now; ours would keep the FIFOs open past the container's exit.
-      stdio.close();
+      run = runcRun({ root: options.runcRoot, id, bundle, stdio: [stdio.hasStdin ? 'pipe' : 'ignore', stdio.stdout ?? 'ignore', stdio.stderr ?? 'ignore'] });
+      if (run.child.stdin) stdio.connectStdin(run.child.stdin);
+      // runc holds its own copies of the output fds; ours would keep the FIFOs open past the exit.
+      stdio.closeOutputs();
       void run.exited.then(resolveExited);
       pid = await run.started;
       return pid;
@@ -103,6 +103,9 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       await runcDelete(options.runcRoot, bundle, id).catch((error: Error) => options.log.warn('runc delete failed', { id, error: error.message }));
       await removeRuncFiles(bundle);
       if (mounted) await unmountRootfs(rootfs);
+    },
+    closeStdin() {
+      stdio.closeStdin();
     },
     pids() {
       const procs = cgroupsPath ? cgroupProcs(cgroupsPath) : [];

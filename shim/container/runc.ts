@@ -12,7 +12,7 @@ export interface RuncRunOptions {
   root: string;
   id: string;
   bundle: string;
-  stdio: [number | 'ignore', number | 'ignore', number | 'ignore'];
+  stdio: ['pipe' | 'ignore', number | 'ignore', number | 'ignore'];
 }
 
 export interface RuncProcess {

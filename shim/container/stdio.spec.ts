@@ -1,9 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { openStdio, outputTarget } from './stdio.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'stdio-'));
@@ -17,22 +18,63 @@ test('URIs: none, file://, FIFO path; unknown schemes and binary:// are named er
   assert.throws(() => outputTarget('tcp://x'), /scheme wasmts does not know/);
 });
 
-test('file:// output appends; the same URI for stdout and stderr keeps both', async () => {
+test('file:// output appends; the same URI for stdout and stderr keeps both', () => {
   const file = join(dir, 'log');
   const stdio = openStdio({ stdin: '', stdout: `file://${file}`, stderr: `file://${file}` });
+  assert.is(stdio.hasStdin, false);
   writeSync(stdio.stdout!, 'out\n');
   writeSync(stdio.stderr!, 'err\n');
-  assert.is(await stdio.stdin, undefined);
   stdio.close();
   assert.is(readFileSync(file, 'utf8'), 'out\nerr\n');
 });
 
-test('a stdin FIFO with no writer does not hang: the open gives up and is released', async () => {
-  const fifo = join(dir, 'stdin');
+function collect(stream: PassThrough): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    stream.on('data', (chunk: Buffer) => (text += chunk));
+    stream.on('end', () => resolve(text));
+  });
+}
+
+test('stdin: a writer that comes later is copied through, and its close ends the target', async () => {
+  const fifo = join(dir, 'stdin-late');
   execFileSync('mkfifo', [fifo]);
-  const stdio = openStdio({ stdin: fifo, stdout: '', stderr: '' }, 50);
-  const fd = await stdio.stdin;
-  assert.type(fd, 'number');
+  const stdio = openStdio({ stdin: fifo, stdout: '', stderr: '' });
+  const target = new PassThrough();
+  stdio.connectStdin(target);
+  const text = collect(target);
+  await new Promise((r) => setTimeout(r, 50));
+  const writer = openSync(fifo, constants.O_WRONLY);
+  writeSync(writer, 'hello\n');
+  closeSync(writer);
+  assert.is(await text, 'hello\n');
+  stdio.close();
+});
+
+test('stdin: with no writer ever, close() leaves nothing waiting', async () => {
+  const fifo = join(dir, 'stdin-never');
+  execFileSync('mkfifo', [fifo]);
+  const stdio = openStdio({ stdin: fifo, stdout: '', stderr: '' });
+  const target = new PassThrough();
+  stdio.connectStdin(target);
+  stdio.close();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(true, 'close returned and the process is not held by a blocked open');
+});
+
+test('stdin: CloseIO ends the target while the writer stays open', async () => {
+  const fifo = join(dir, 'stdin-closeio');
+  execFileSync('mkfifo', [fifo]);
+  const stdio = openStdio({ stdin: fifo, stdout: '', stderr: '' });
+  const target = new PassThrough();
+  stdio.connectStdin(target);
+  const text = collect(target);
+  const writer = openSync(fifo, constants.O_WRONLY);
+  writeSync(writer, 'a');
+  await new Promise((r) => setTimeout(r, 50));
+  stdio.closeStdin();
+  assert.is(await text, 'a');
+  closeSync(writer);
   stdio.close();
 });
 

@@ -1,6 +1,9 @@
 // Opens the stdio that containerd gave a task: FIFO paths (stdin too), file:// URIs (append), or
-// nothing. The fds are handed to runc and closed here once it has them.
-import { closeSync, constants, open, openSync } from 'node:fs';
+// nothing. Output fds go to runc directly. stdin is copied by the shim into a pipe to runc, as
+// containerd's runc shim does: its writer may come late or never, and nothing may wait for it.
+import { closeSync, constants, openSync } from 'node:fs';
+import net from 'node:net';
+import type { Writable } from 'node:stream';
 import { invalidArgument } from '../errors.ts';
 
 export interface StdioPaths {
@@ -10,14 +13,18 @@ export interface StdioPaths {
 }
 
 export interface OpenStdio {
-  stdin: Promise<number | undefined>;
+  hasStdin: boolean;
   stdout: number | undefined;
   stderr: number | undefined;
+  // Copies the stdin FIFO into the container's stdin once the FIFO's writer is there.
+  connectStdin(target: Writable): void;
+  // Ends the container's stdin (CloseIO).
+  closeStdin(): void;
+  // Closes the output fds once runc holds its own copies.
+  closeOutputs(): void;
+  // Closes every fd still held here, and releases a stdin open that is still waiting for a writer.
   close(): void;
 }
-
-const STDIN_OPEN_TIMEOUT_MS = 5000;
-
 
 export function outputTarget(uri: string): { kind: 'none' } | { kind: 'file'; path: string } | { kind: 'fifo'; path: string } {
   if (!uri) return { kind: 'none' };
@@ -35,46 +42,71 @@ function openOutput(uri: string): number | undefined {
   return openSync(target.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o640);
 }
 
-// A blocking open of a FIFO waits for its writer; it runs on libuv's pool so the shim does not
-// wait. If no writer comes, opening a writer ourselves releases it, and the guest reads EOF.
-async function openStdin(path: string, timeoutMs: number): Promise<number | undefined> {
-  if (!path) return undefined;
-  const pending = new Promise<number>((resolve, reject) => open(path, constants.O_RDONLY, (error, fd) => (error ? reject(error) : resolve(fd))));
-  const timer = setTimeout(() => {
-    try {
-      closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
-    } catch {
-      // Nobody reads either: the pending open has already finished or failed.
-    }
-  }, timeoutMs);
+function closeFd(fd: number | undefined): void {
+  if (fd === undefined) return;
   try {
-    return await pending;
-  } finally {
-    clearTimeout(timer);
+    closeSync(fd);
+  } catch {
+    // Already closed.
   }
 }
 
-export function openStdio(paths: StdioPaths, stdinTimeoutMs = STDIN_OPEN_TIMEOUT_MS): OpenStdio {
-  const stdout = openOutput(paths.stdout);
+export function openStdio(paths: StdioPaths): OpenStdio {
+  let stdout = openOutput(paths.stdout);
   let stderr: number | undefined;
   try {
     stderr = openOutput(paths.stderr);
   } catch (error) {
-    if (stdout !== undefined) closeSync(stdout);
+    closeFd(stdout);
     throw error;
   }
-  const stdin = openStdin(paths.stdin, stdinTimeoutMs);
-  stdin.catch(() => {});
+  // Opened non-blocking: it never waits. epoll reports the FIFO readable only once a writer has come,
+  // and hung up once that writer has gone, so the pipe handle below sees data, then EOF.
+  let stdinFd: number | undefined;
+  try {
+    stdinFd = paths.stdin ? openSync(paths.stdin, constants.O_RDONLY | constants.O_NONBLOCK) : undefined;
+  } catch (error) {
+    closeFd(stdout);
+    closeFd(stderr);
+    throw error;
+  }
+  let source: net.Socket | undefined;
+  let target: Writable | undefined;
   let closed = false;
   return {
-    stdin,
-    stdout,
-    stderr,
+    hasStdin: paths.stdin !== '',
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    connectStdin(to) {
+      to.on('error', () => {});
+      target = to;
+      if (stdinFd === undefined || closed) return;
+      source = new net.Socket({ fd: stdinFd, readable: true, writable: false });
+      stdinFd = undefined;
+      source.on('error', () => to.end());
+      source.pipe(to);
+    },
+    closeStdin() {
+      source?.unpipe();
+      source?.destroy();
+      target?.end();
+    },
+    closeOutputs() {
+      closeFd(stdout);
+      closeFd(stderr);
+      stdout = stderr = undefined;
+    },
     close() {
       if (closed) return;
       closed = true;
-      for (const fd of [stdout, stderr]) if (fd !== undefined) closeSync(fd);
-      void stdin.then((fd) => fd !== undefined && closeSync(fd), () => {});
+      this.closeOutputs();
+      source?.destroy();
+      closeFd(stdinFd);
+      stdinFd = undefined;
     },
   };
 }

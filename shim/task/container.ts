@@ -12,6 +12,8 @@ export interface Container {
   afterExit(): Promise<{ oomKilled: boolean }>;
   // Removes everything the container left: processes, runc state, mounts, open fds. Idempotent.
   cleanup(): Promise<void>;
+  // Ends the container's stdin.
+  closeStdin(): void;
   pids(): number[];
   stats(): Any;
 }

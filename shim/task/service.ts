@@ -207,8 +207,8 @@ export class TaskService {
 
   closeIO(request: api.CloseIORequest): Record<string, never> {
     noExec(request.execId);
-    // stdin went to runc with the FIFO; the writer closing it is what ends the guest's input.
-    this.#get(request.id);
+    const task = this.#get(request.id);
+    if (request.stdin) task.container.closeStdin();
     return {};
   }
 

@@ -25,8 +25,15 @@ export class TtrpcServer {
     });
   }
 
-  close(): Promise<void> {
-    for (const socket of this.#sockets) socket.end();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+  // Stops listening and ends every connection once its pending replies are written; the peer need not
+  // close its side (containerd keeps it open).
+  async close(graceMs = 200): Promise<void> {
+    this.#server.close();
+    const flushed = [...this.#sockets].map((socket) => new Promise<void>((resolve) => {
+      socket.end(() => resolve());
+      setTimeout(resolve, graceMs).unref();
+    }));
+    await Promise.all(flushed);
+    for (const socket of this.#sockets) socket.destroy();
   }
 }

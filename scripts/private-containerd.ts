@@ -1,0 +1,133 @@
+// A containerd of our own for tests and the demo: its own root, state and socket, inside a private
+// mount namespace with tmpfs over the host paths containerd 1.6 writes outside its root. A holder
+// process keeps the namespace, so containerd can be stopped and started again inside it.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const PRIVATE_PATHS = ['/run/containerd', '/var/lib/cni', '/opt/containerd', '/etc/cni/net.d'];
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface PrivateContainerdOptions {
+  shimDir: string;
+  cri?: boolean;
+  extraConfig?: string;
+}
+
+export class PrivateContainerd {
+  readonly dir: string;
+  readonly socket: string;
+  readonly #options: PrivateContainerdOptions;
+  #holder: ChildProcess | undefined;
+  #containerd: ChildProcess | undefined;
+  #containerdExited: Promise<void> | undefined;
+
+  constructor(options: PrivateContainerdOptions) {
+    this.#options = options;
+    this.dir = mkdtempSync('/tmp/wasmts-ctd-');
+    this.socket = join(this.dir, 'containerd.sock');
+  }
+
+  get holderPid(): number {
+    return this.#holder!.pid!;
+  }
+
+  get logPath(): string {
+    return join(this.dir, 'containerd.log');
+  }
+
+  #config(): string {
+    const disabled = this.#options.cri ? '' : 'disabled_plugins = ["io.containerd.grpc.v1.cri"]';
+    return [
+      'version = 2',
+      `root = "${join(this.dir, 'root')}"`,
+      `state = "${join(this.dir, 'state')}"`,
+      disabled,
+      '[grpc]',
+      `  address = "${this.socket}"`,
+      '[debug]',
+      '  level = "debug"',
+      this.#options.extraConfig ?? '',
+    ].join('\n');
+  }
+
+  async start(): Promise<void> {
+    writeFileSync(join(this.dir, 'config.toml'), this.#config());
+    const mounts = PRIVATE_PATHS.map((p) => `mkdir -p ${p} && mount -t tmpfs -o mode=0711 tmpfs ${p}`).join(' && ');
+    this.#holder = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', `${mounts} && echo ready && exec sleep infinity`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.#holder!.stdout!.once('data', () => resolve());
+      this.#holder!.once('exit', (code) => reject(new Error(`the mount namespace holder exited with ${code}: is this run as root?`)));
+    });
+    await this.startContainerd();
+  }
+
+  async startContainerd(): Promise<void> {
+    const { openSync } = await import('node:fs');
+    const log = openSync(this.logPath, 'a');
+    const env = { ...process.env, PATH: `${this.#options.shimDir}:${process.env.PATH}` };
+    this.#containerd = spawn('nsenter', ['-t', String(this.holderPid), '-m', '--', 'containerd', '--config', join(this.dir, 'config.toml')], {
+      stdio: ['ignore', log, log],
+      env,
+    });
+    this.#containerdExited = new Promise((resolve) => this.#containerd!.once('exit', () => resolve()));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (existsSync(this.socket) && (await this.ctr(['version'])).code === 0) return;
+      if (this.#containerd.exitCode !== null) throw new Error(`containerd exited early; see ${this.logPath}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`containerd did not answer in 20 s; see ${this.logPath}`);
+  }
+
+  async stopContainerd(): Promise<void> {
+    if (!this.#containerd || this.#containerd.exitCode !== null) return;
+    this.#containerd.kill('SIGTERM');
+    await this.#containerdExited;
+  }
+
+  // Runs a command inside the namespace (ctr's FIFOs live there).
+  exec(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+    return new Promise((resolve) => {
+      const child = execFile('nsenter', ['-t', String(this.holderPid), '-m', '--', command, ...args], { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      });
+      if (options.input !== undefined) child.stdin!.end(options.input);
+      else child.stdin!.end();
+    });
+  }
+
+  // ctr in the namespace, talking to this containerd, in the default namespace unless told.
+  ctr(args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+    return this.exec('ctr', ['--address', this.socket, ...args], options);
+  }
+
+  // Spawns ctr in the namespace and hands back the child, for tests that signal or time it.
+  spawnCtr(args: string[]): ChildProcess {
+    return spawn('nsenter', ['-t', String(this.holderPid), '-m', '--', 'ctr', '--address', this.socket, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+
+  async stop(): Promise<void> {
+    await this.stopContainerd();
+    if (this.#holder && this.#holder.exitCode === null) {
+      const exited = new Promise((resolve) => this.#holder!.once('exit', resolve));
+      this.#holder.kill('SIGKILL');
+      await exited;
+    }
+    await new Promise((resolve) => execFile('umount', ['-R', join(this.dir, 'root')], resolve));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function ensureDir(path: string): string {
+  mkdirSync(path, { recursive: true });
+  return path;
+}
