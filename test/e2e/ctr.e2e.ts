@@ -1,0 +1,168 @@
+// containerd 1.6 + runc, driven with ctr, run wasm and native containers through our shim.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { PrivateContainerd } from '../../scripts/private-containerd.ts';
+import { BUSYBOX_IMAGE, WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
+import { leftovers, NOTHING } from './leftovers.ts';
+
+const root = join(import.meta.dirname, '../..');
+const RUNTIME = ['--runtime', 'io.containerd.wasmts.v1'];
+const WASM = [...RUNTIME, '--platform', 'wasip1/wasm'];
+const containerd = new PrivateContainerd({ shimDir: join(root, 'dist') });
+const ids: string[] = [];
+let counter = 0;
+const newId = (name: string) => {
+  const id = `${name}-${process.pid}-${counter++}`;
+  ids.push(id);
+  return id;
+};
+
+test.before(async () => {
+  const images = await buildTestImages();
+  await containerd.start();
+  for (const archive of [images.wasm, images.busybox]) {
+    const result = await containerd.ctr(['images', 'import', '--all-platforms', archive]);
+    if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
+  }
+});
+
+test.after(async () => {
+  await containerd.stop();
+});
+
+const runWasm = (args: string[], options: { env?: string[]; input?: string; extra?: string[] } = {}) =>
+  containerd.ctr(['run', '--rm', ...WASM, ...(options.extra ?? []), ...(options.env ?? []).flatMap((e) => ['--env', e]), WASM_TEST_IMAGE, newId('w'), ...args], { input: options.input });
+
+test('hello prints its args and exactly the spec env', async () => {
+  const result = await runWasm(['/app/hello.wasm', 'one', 'two words', ''], { env: ['GREETING=hi=there'] });
+  assert.is(result.code, 0, result.stderr);
+  const lines = result.stdout.split('\n');
+  assert.equal(lines.filter((l) => l.startsWith('arg[')), ['arg[0]=/app/hello.wasm', 'arg[1]=one', 'arg[2]=two words', 'arg[3]=']);
+  assert.equal(lines.filter((l) => l.startsWith('env ')).sort(), ['env GREETING=hi=there', 'env PATH=/app']);
+  assert.match(result.stderr, 'hello on stderr');
+});
+
+test('exit codes 0, 3 and 255 come back to ctr', async () => {
+  for (const code of [0, 3, 255]) {
+    const result = await runWasm([], { env: [`EXIT_CODE=${code}`] });
+    assert.is(result.code, code, result.stderr);
+  }
+});
+
+test('stdin reaches the guest and is echoed', async () => {
+  const input = 'line one\nline two\n'.repeat(1000);
+  const result = await runWasm(['/app/cat.wasm'], { input });
+  assert.is(result.code, 0, result.stderr);
+  assert.is(result.stdout, input);
+});
+
+test('--log-uri file:// captures stdout and stderr', async () => {
+  const log = join(containerd.dir, 'hello.log');
+  const result = await runWasm(['/app/hello.wasm', 'logged'], { extra: ['--log-uri', `file://${log}`] });
+  assert.is(result.code, 0, result.stderr);
+  const text = readFileSync(log, 'utf8');
+  assert.match(text, 'arg[1]=logged');
+  assert.match(text, 'hello on stderr');
+  rmSync(log);
+});
+
+test('a trap ends the container with 134 and the trap on stderr', async () => {
+  const result = await runWasm(['/app/trap.wasm']);
+  assert.is(result.code, 134);
+  assert.match(result.stderr, /wasm trap: RuntimeError: unreachable/);
+});
+
+async function waitRunning(id: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const tasks = await containerd.ctr(['task', 'ls']);
+    if (new RegExp(`^${id}\\s+\\d+\\s+RUNNING`, 'm').test(tasks.stdout)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`task ${id} never ran`);
+}
+
+async function signalled(args: string[], signal: string): Promise<{ code: number | null; ms: number }> {
+  const id = newId('sig');
+  const child = containerd.spawnCtr(['run', '--rm', ...WASM, WASM_TEST_IMAGE, id, ...args]);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  await waitRunning(id);
+  await new Promise((r) => setTimeout(r, 200));
+  const started = Date.now();
+  const kill = await containerd.ctr(['task', 'kill', '-s', signal, id]);
+  assert.is(kill.code, 0, kill.stderr);
+  const code = await exited;
+  child.stdin!.destroy();
+  return { code, ms: Date.now() - started };
+}
+
+test('SIGTERM ends a spinning module within 1 s with 143', async () => {
+  const { code, ms } = await signalled(['/app/spin.wasm'], 'SIGTERM');
+  assert.is(code, 143);
+  assert.ok(ms < 1000, `took ${ms} ms`);
+});
+
+test('SIGTERM ends a module blocked reading stdin within 1 s with 143', async () => {
+  const { code, ms } = await signalled(['/app/cat.wasm'], 'SIGTERM');
+  assert.is(code, 143);
+  assert.ok(ms < 1000, `took ${ms} ms`);
+});
+
+test('SIGINT ends a sleeping module with 130; SIGKILL gives 137', async () => {
+  assert.is((await signalled(['/app/sleep.wasm'], 'SIGINT')).code, 130);
+  assert.is((await signalled(['/app/spin.wasm'], 'SIGKILL')).code, 137);
+});
+
+test('a malformed module fails with the compiler reason, and a missing or wrong entrypoint says so', async () => {
+  const bad = await runWasm(['/app/bad.wasm']);
+  assert.is.not(bad.code, 0);
+  assert.match(bad.stderr, '/app/bad.wasm is not a valid WebAssembly module');
+  const missing = await runWasm(['/app/missing.wasm']);
+  assert.is.not(missing.code, 0);
+  assert.match(missing.stderr, 'entrypoint "/app/missing.wasm" was not found in the container\'s root filesystem');
+  const text = await runWasm(['/app/notes.txt']);
+  assert.match(text.stderr, '/app/notes.txt is a file starting with bytes');
+});
+
+test('a native busybox image still runs through our shim, exit code included', async () => {
+  const echo = await containerd.ctr(['run', '--rm', ...RUNTIME, BUSYBOX_IMAGE, newId('bb'), 'echo', 'hello from busybox']);
+  assert.is(echo.code, 0, echo.stderr);
+  assert.is(echo.stdout, 'hello from busybox\n');
+  const exit = await containerd.ctr(['run', '--rm', ...RUNTIME, BUSYBOX_IMAGE, newId('bb'), 'sh', '-c', 'exit 5']);
+  assert.is(exit.code, 5);
+});
+
+test('20 runs in a row and 10 at once leave nothing behind', async () => {
+  for (let i = 0; i < 20; i++) {
+    const result = await runWasm(['/app/hello.wasm', `run-${i}`]);
+    assert.is(result.code, 0, result.stderr);
+    assert.match(result.stdout, `arg[1]=run-${i}`);
+  }
+  const parallel = await Promise.all(Array.from({ length: 10 }, (_, i) => runWasm(['/app/hello.wasm', `par-${i}`])));
+  parallel.forEach((result, i) => {
+    assert.is(result.code, 0, result.stderr);
+    assert.match(result.stdout, `arg[1]=par-${i}`);
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await leftovers(containerd, ids), NOTHING);
+});
+
+test('containerd restarted while a task runs: the task keeps running and its exit is still seen', async () => {
+  const id = newId('restart');
+  const run = await containerd.ctr(['run', '-d', ...WASM, WASM_TEST_IMAGE, id, '/app/sleep.wasm', '3', '7']);
+  assert.is(run.code, 0, run.stderr);
+  await waitRunning(id);
+  await containerd.stopContainerd();
+  await containerd.startContainerd();
+  await waitRunning(id);
+  // ctr 1.6 has no `task wait`; attach waits for the exit and returns its status.
+  const attach = await containerd.ctr(['task', 'attach', id], { timeoutMs: 20_000 });
+  assert.is(attach.code, 7, attach.stderr);
+  await containerd.ctr(['task', 'delete', id]);
+  assert.is((await containerd.ctr(['container', 'rm', id])).code, 0);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await leftovers(containerd, ids), NOTHING);
+});
+
+test.run();

@@ -1,0 +1,46 @@
+// What a run may leave behind, counted inside the private containerd's mount namespace.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
+
+export interface Leftovers {
+  shims: number;
+  runc: number;
+  mounts: string[];
+  sockets: string[];
+  fifos: string[];
+  cgroups: string[];
+}
+
+function processesMatching(pattern: RegExp): number {
+  let count = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (pattern.test(cmdline)) count++;
+    } catch {
+      // Gone already.
+    }
+  }
+  return count;
+}
+
+function cgroupsOf(ids: string[]): string[] {
+  const roots = ['/sys/fs/cgroup/memory/default', '/sys/fs/cgroup/pids/default', '/sys/fs/cgroup/default'];
+  return roots.flatMap((root) => ids.map((id) => join(root, id))).filter((path) => existsSync(path));
+}
+
+export async function leftovers(containerd: PrivateContainerd, ids: string[]): Promise<Leftovers> {
+  const inside = async (script: string) => (await containerd.exec('sh', ['-c', script])).stdout.split('\n').filter(Boolean);
+  return {
+    shims: processesMatching(new RegExp(`containerd-shim-wasmts-v1 .*${containerd.socket}`)),
+    runc: processesMatching(/runc .*\/run\/containerd\/wasmts/),
+    mounts: (await inside('cat /proc/self/mountinfo')).filter((line) => line.includes(containerd.dir) && line.includes('io.containerd.runtime.v2.task')),
+    sockets: await inside('ls /run/containerd/s 2>/dev/null'),
+    fifos: await inside('find /run/containerd/fifo -type p 2>/dev/null'),
+    cgroups: cgroupsOf(ids),
+  };
+}
+
+export const NOTHING: Leftovers = { shims: 0, runc: 0, mounts: [], sockets: [], fifos: [], cgroups: [] };
