@@ -1,0 +1,76 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { buildModules, FIXTURE_OUT } from '../test/fixtures/build.ts';
+import { GUEST_ENV_VAR } from './guest.ts';
+
+const main = join(import.meta.dirname, '../shim/main.ts');
+
+test.before(async () => {
+  await buildModules();
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runGuest(module: string, args: string[], options: { env?: string[]; input?: string; signalAfterMs?: number; signal?: NodeJS.Signals; keepStdinOpen?: boolean } = {}): Promise<Run> {
+  const guest = { module: join(FIXTURE_OUT, module), args: [module, ...args], env: options.env ?? [], cwd: '/' };
+  const child = spawn(process.execPath, ['--no-warnings', main, 'run'], { env: { [GUEST_ENV_VAR]: JSON.stringify(guest) }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c));
+  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  if (options.input !== undefined) child.stdin.end(options.input);
+  else if (!options.keepStdinOpen) child.stdin.end();
+  if (options.signalAfterMs !== undefined) setTimeout(() => child.kill(options.signal ?? 'SIGTERM'), options.signalAfterMs);
+  return new Promise((resolve) => child.on('close', (code) => (child.stdin.destroy(), resolve({ code, stdout, stderr }))));
+}
+
+test('argv and env are exactly the guest config; the exit code is the module\'s', async () => {
+  const run = await runGuest('hello.wasm', ['x y', ''], { env: ['A=1', 'EXIT_CODE=42', 'B=two=parts'] });
+  assert.is(run.code, 42);
+  assert.match(run.stdout, 'arg[0]=hello.wasm\narg[1]=x y\narg[2]=\n');
+  const env = run.stdout.split('\n').filter((l) => l.startsWith('env '));
+  assert.equal(env, ['env A=1', 'env EXIT_CODE=42', 'env B=two=parts']);
+  assert.is(run.stderr, 'hello on stderr\n');
+});
+
+test('stdin from a pipe is read through to EOF', async () => {
+  const input = 'x'.repeat(200_000) + '\nend\n';
+  const run = await runGuest('cat.wasm', [], { input });
+  assert.is(run.code, 0);
+  assert.is(run.stdout, input);
+});
+
+test('a trap exits 134 with the trap on stderr', async () => {
+  const run = await runGuest('trap.wasm', []);
+  assert.is(run.code, 134);
+  assert.match(run.stderr, 'wasm trap: RuntimeError: unreachable');
+});
+
+test('SIGTERM ends a spinning guest, a guest blocked on stdin and a sleeping guest with 143', async () => {
+  for (const [module, args] of [['spin.wasm', []], ['cat.wasm', []], ['sleep.wasm', ['60']]] as const) {
+    const run = await runGuest(module, [...args], { signalAfterMs: 300, keepStdinOpen: true });
+    assert.is(run.code, 143, `${module}: ${run.stderr}`);
+  }
+});
+
+test('SIGINT gives 130; a short sleep finishes normally', async () => {
+  assert.is((await runGuest('spin.wasm', [], { signalAfterMs: 200, signal: 'SIGINT' })).code, 130);
+  assert.is((await runGuest('sleep.wasm', ['0', '5'])).code, 5);
+});
+
+test('without a guest config the runner says how it is meant to be started', async () => {
+  const child = spawn(process.execPath, ['--no-warnings', main, 'run'], { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.is(code, 1);
+  assert.match(stderr, 'is not set: the runner is started by containerd-shim-wasmts-v1');
+});
+
+test.run();
