@@ -18,7 +18,6 @@ mkdirSync(out, { recursive: true });
 mkdirSync(dist, { recursive: true });
 const common = { bundle: true, platform: 'node', target: 'node24', format: 'cjs', minifySyntax: true, logLevel: 'warning' } as const;
 await build({ ...common, entryPoints: [join(root, 'shim/main.ts')], outfile: join(out, 'main.cjs'), define: { WASMTS_VERSION: JSON.stringify(version), 'import.meta.url': '"file:///wasmts"' } });
-await build({ ...common, entryPoints: [join(root, 'runtime/wasi-worker.ts')], outfile: join(out, 'wasi-worker.cjs') });
 
 const seaConfig = {
   main: join(out, 'main.cjs'),
@@ -27,7 +26,6 @@ const seaConfig = {
   useCodeCache: true,
   // node:wasi warns that it is experimental on every start; that line would land in the guest's stderr.
   execArgv: ['--no-warnings'],
-  assets: { 'wasi-worker.js': join(out, 'wasi-worker.cjs') },
 };
 writeFileSync(join(out, 'sea-config.json'), JSON.stringify(seaConfig));
 execFileSync(node, ['--experimental-sea-config', join(out, 'sea-config.json')], { stdio: 'inherit' });

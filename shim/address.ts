@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 
 export const SOCKET_DIR = '/run/containerd/s';
-export const RUNC_ROOT_DIR = '/run/containerd/wasmts';
 export const SANDBOX_ID_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
 
 export function socketPath(containerdAddress: string, namespace: string, group: string): string {
@@ -15,8 +14,4 @@ export function socketPath(containerdAddress: string, namespace: string, group: 
 
 export function groupOf(id: string, annotations: Record<string, string> | undefined): string {
   return annotations?.[SANDBOX_ID_ANNOTATION] || id;
-}
-
-export function runcRoot(namespace: string): string {
-  return posix.join(RUNC_ROOT_DIR, namespace);
 }

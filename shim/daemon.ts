@@ -4,7 +4,7 @@ import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runnerFilesFromMaps, type RunnerFiles } from '../oci/rewrite.ts';
-import { runcRoot } from './address.ts';
+import { runcRoot } from './runc-root.ts';
 import { createRuncContainer } from './container/runc-container.ts';
 import { EventPublisher } from './events/publisher.ts';
 import { ttrpcTransport } from './events/ttrpc-transport.ts';

@@ -2,12 +2,10 @@
 // bundle's container left, removes runc's state, unmounts the rootfs, prints a DeleteResponse.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { create, toBinary } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { DeleteResponseSchema } from './protocol/gen/task_pb.ts';
-import { runcRoot } from './address.ts';
+import { runcRoot } from './runc-root.ts';
+import { encodeDeleteResponse } from './delete-response.ts';
 import { unmountRootfs } from './container/mounts.ts';
-import { recordedPid, removeRuncFiles, runcDelete, runcKillAll } from './container/runc.ts';
+import { recordedPid, removeRuncFiles } from './container/runc-files.ts';
 import type { ShimFlags } from './flags.ts';
 
 const SIGKILL = 9;
@@ -18,11 +16,11 @@ export async function deleteCommand(flags: ShimFlags): Promise<void> {
   const pid = (await recordedPid(bundle)) ?? 0;
   // runc keeps a state directory per container; without one there is nothing of runc's to remove.
   if (flags.id && existsSync(join(root, flags.id))) {
+    const { runcDelete, runcKillAll } = await import('./container/runc.ts');
     await runcKillAll(root, bundle, flags.id, SIGKILL).catch(() => {});
     await runcDelete(root, bundle, flags.id);
   }
   await removeRuncFiles(bundle);
   await unmountRootfs(join(bundle, 'rootfs'));
-  const response = create(DeleteResponseSchema, { pid, exitStatus: 128 + SIGKILL, exitedAt: timestampFromDate(new Date()) });
-  process.stdout.write(toBinary(DeleteResponseSchema, response));
+  process.stdout.write(encodeDeleteResponse(pid, 128 + SIGKILL, new Date()));
 }

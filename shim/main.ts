@@ -7,9 +7,7 @@ const argv = process.argv.slice(2);
 
 async function main(): Promise<void> {
   if (argv[0] === 'run') {
-    const [{ runGuest }, sea] = await Promise.all([import('../runtime/runner.ts'), import('node:sea')]);
-    runGuest(sea.isSea() ? { code: sea.getAsset('wasi-worker.js', 'utf8') } : { url: new URL('../runtime/wasi-worker.ts', import.meta.url) });
-    return;
+    (await import('../runtime/runner.ts')).runGuest();
   }
   if (argv.includes('--version') || argv.includes('-version') || argv.includes('-v')) {
     process.stdout.write(`containerd-shim-wasmts-v1 ${version}\nnode ${process.version}\n`);

@@ -1,6 +1,5 @@
 // Mounts the rootfs of a Create request into the bundle, and unmounts it. Node has no mount(2), so
 // this goes through mount(8)/umount(8), which every node has.
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
 export interface RootfsMount {
@@ -16,7 +15,9 @@ export function mountArgs(mount: RootfsMount, target: string): string[] {
   return [...type, ...(options ? ['-o', options] : []), mount.source, target];
 }
 
-function run(command: string, args: string[]): Promise<void> {
+async function run(command: string, args: string[]): Promise<void> {
+  // Loaded on first use: `delete` usually finds nothing mounted and should not pay for it.
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     execFile(command, args, (error, _stdout, stderr) => {
       if (error) reject(new Error(`${command} ${args.join(' ')}: ${stderr.trim() || error.message}`));

@@ -10,9 +10,11 @@ import { rewriteForWasm, type RunnerFiles } from '../../oci/rewrite.ts';
 import { readSpec, writeSpec } from '../../oci/spec.ts';
 import { cgroupProcs, metricsAny, oomKills } from './cgroup.ts';
 import { mountRootfs, unmountRootfs } from './mounts.ts';
-import { removeRuncFiles, runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
+import { removeRuncFiles } from './runc-files.ts';
+import { runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
 import { openStdio, type OpenStdio } from './stdio.ts';
 import { checkModuleFile } from './wasm-check.ts';
+import { planWasmSignal, reportedStatus, type SignalPlan } from './wasm-signals.ts';
 
 export interface RuncContainerOptions {
   runcRoot: string;
@@ -61,9 +63,11 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
   }
   options.log.debug('bundle prepared', { id, kind: prepared.kind, cgroup: prepared.cgroupsPath });
   const { cgroupsPath } = prepared;
+  const wasm = prepared.kind === 'wasm-module';
   let run: RuncProcess | undefined;
   let pid = 0;
   let cleaned = false;
+  let pendingSignal: SignalPlan | undefined;
   let resolveExited!: (status: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
 
@@ -74,14 +78,16 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       if (run.child.stdin) stdio.connectStdin(run.child.stdin);
       // runc holds its own copies of the output fds; ours would keep the FIFOs open past the exit.
       stdio.closeOutputs();
-      void run.exited.then(resolveExited);
+      void run.exited.then((status) => resolveExited(reportedStatus(status, pendingSignal)));
       pid = await run.started;
       return pid;
     },
-    async kill(signal, all) {
-      if (all) return runcKillAll(options.runcRoot, bundle, id, signal);
+    async kill(requested, all) {
+      const plan = wasm ? planWasmSignal(requested) : { send: requested };
+      if (plan.reportAs !== undefined) pendingSignal ??= plan;
+      if (all) return runcKillAll(options.runcRoot, bundle, id, plan.send);
       try {
-        process.kill(pid, signal);
+        process.kill(pid, plan.send);
       } catch (error) {
         // ESRCH: it is exiting; the exit will be reported.
         if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;

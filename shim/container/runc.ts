@@ -2,7 +2,8 @@
 // status is the container's (128+signal when killed); the shim cannot reap an orphan itself.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { watch } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { LOG_FILE, PID_FILE } from './runc-files.ts';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 
@@ -23,8 +24,6 @@ export interface RuncProcess {
   exited: Promise<number>;
 }
 
-const PID_FILE = 'init.pid';
-const LOG_FILE = 'runc.log';
 
 // runc logs JSON lines; the last error line says why it failed.
 export function lastRuncError(log: string): string | undefined {
@@ -97,13 +96,4 @@ export async function runcDelete(root: string, bundle: string, id: string): Prom
   await runc(root, bundle, ['delete', '--force', id]).catch((error: Error) => {
     if (!/not exist|not found/i.test(error.message)) throw error;
   });
-}
-
-export async function removeRuncFiles(bundle: string): Promise<void> {
-  await Promise.all([rm(join(bundle, PID_FILE), { force: true }), rm(join(bundle, LOG_FILE), { force: true })]);
-}
-
-export async function recordedPid(bundle: string): Promise<number | undefined> {
-  const pid = Number.parseInt(await readFile(join(bundle, PID_FILE), 'utf8').catch(() => ''), 10);
-  return pid > 0 ? pid : undefined;
 }

@@ -1,0 +1,27 @@
+// WASI has no signals, and the runner is PID 1 of its container, which ignores signals it has no
+// handler for. So a signal whose default action ends a process is delivered to a wasm container as
+// SIGKILL, and the exit is reported as the signal asked for (128+signal), as if the guest had died of
+// it. Other signals (SIGSTOP, SIGCONT, ...) go through unchanged.
+
+export const SIGKILL = 9;
+
+// Default action "terminate" or "core dump" (signal(7)), besides SIGKILL itself.
+const TERMINATING = new Set([1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 29, 30, 31]);
+
+export interface SignalPlan {
+  send: number;
+  // The exit status to report if the container dies of the signal sent.
+  reportAs?: number;
+}
+
+export function planWasmSignal(signal: number): SignalPlan {
+  if (TERMINATING.has(signal)) return { send: SIGKILL, reportAs: 128 + signal };
+  return { send: signal };
+}
+
+// runc reports 137 for a process killed by SIGKILL; if that kill was ours standing in for another
+// signal, report that signal. A guest that exited by itself before the kill landed keeps its code.
+export function reportedStatus(status: number, pending: SignalPlan | undefined): number {
+  if (pending?.reportAs !== undefined && status === 128 + SIGKILL) return pending.reportAs;
+  return status;
+}
