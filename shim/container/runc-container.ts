@@ -68,6 +68,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
   let pid = 0;
   let cleaned = false;
   let pendingSignal: SignalPlan | undefined;
+  let removal: Promise<void> | undefined;
   let resolveExited!: (status: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
 
@@ -94,8 +95,10 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       }
     },
     async afterExit() {
+      // The OOM counter lives in the cgroup, which runc delete removes: read it first. The delete
+      // itself runs on while the exit is reported; cleanup() waits for it.
       const oomKilled = cgroupsPath !== '' && oomKills(cgroupsPath) > 0n;
-      await runcDelete(options.runcRoot, bundle, id);
+      removal = runcDelete(options.runcRoot, bundle, id).catch((error: Error) => options.log.warn('runc delete failed', { id, error: error.message }));
       return { oomKilled };
     },
     async cleanup() {
@@ -106,7 +109,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
         await runcKillAll(options.runcRoot, bundle, id, 9).catch(() => {});
         await run.exited;
       }
-      await runcDelete(options.runcRoot, bundle, id).catch((error: Error) => options.log.warn('runc delete failed', { id, error: error.message }));
+      await (removal ?? runcDelete(options.runcRoot, bundle, id).catch((error: Error) => options.log.warn('runc delete failed', { id, error: error.message })));
       await removeRuncFiles(bundle);
       if (mounted) await unmountRootfs(rootfs);
     },

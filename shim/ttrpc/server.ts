@@ -7,12 +7,22 @@ export class TtrpcServer {
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
 
-  constructor(router: Router, onError: (error: Error) => void) {
-    this.#server = net.createServer((socket) => {
-      this.#sockets.add(socket);
-      socket.on('close', () => this.#sockets.delete(socket));
-      serveConnection(socket, router, onError);
-    });
+  readonly #router: Router;
+  readonly #onError: (error: Error) => void;
+
+  // `listener` is a server that may already listen (the daemon listens before it loads this).
+  constructor(router: Router, onError: (error: Error) => void, listener = net.createServer()) {
+    this.#router = router;
+    this.#onError = onError;
+    this.#server = listener;
+    this.#server.removeAllListeners('connection');
+    this.#server.on('connection', (socket) => this.serve(socket));
+  }
+
+  serve(socket: net.Socket): void {
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+    serveConnection(socket, this.#router, this.#onError);
   }
 
   listen(path: string): Promise<void> {

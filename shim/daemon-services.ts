@@ -1,0 +1,44 @@
+// The daemon's services, loaded once its socket listens: task calls from containerd, tasks run with
+// runc, events published; the process exits when containerd shuts it down with no task left.
+import { readFileSync } from 'node:fs';
+import type net from 'node:net';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runnerFilesFromMaps, type RunnerFiles } from '../oci/rewrite.ts';
+import { runcRoot } from './runc-root.ts';
+import { createRuncContainer } from './container/runc-container.ts';
+import { EventPublisher } from './events/publisher.ts';
+import { ttrpcTransport } from './events/ttrpc-transport.ts';
+import type { ShimFlags } from './flags.ts';
+import { createLogger, fifoSink } from './log.ts';
+import { taskRouter } from './task/adapter.ts';
+import { TaskService } from './task/service.ts';
+import { TtrpcServer } from './ttrpc/server.ts';
+
+export function startServices(flags: ShimFlags, version: string, listener: net.Server, early: net.Socket[]): void {
+  const log = createLogger(fifoSink(join(flags.bundle, 'log')), flags.debug, { runtime: 'io.containerd.wasmts.v1', group: flags.id });
+  const ttrpcAddress = process.env.TTRPC_ADDRESS || `${flags.address}.ttrpc`;
+  const events = new EventPublisher({ namespace: flags.namespace, transport: ttrpcTransport(ttrpcAddress), log });
+  let runner: RunnerFiles | undefined;
+  const runnerFiles = () => (runner ??= runnerFilesFromMaps(readFileSync('/proc/self/maps', 'utf8'), process.execPath));
+  const root = runcRoot(flags.namespace);
+  const shutdown = async () => {
+    log.info('shutting down');
+    await server.close();
+    await events.drain();
+    await rm(flags.socket, { force: true });
+    process.exit(0);
+  };
+  const service = new TaskService({
+    createContainer: (request) => createRuncContainer(request, { runcRoot: root, runner: runnerFiles, log }),
+    events,
+    log,
+    version,
+    onEmpty: () => log.debug('no task left; waiting for Shutdown'),
+  });
+  process.on('uncaughtException', (error) => log.error('unexpected error', { error: error.stack ?? error.message }));
+  process.on('unhandledRejection', (error) => log.error('unexpected rejection', { error: String(error) }));
+  const server = new TtrpcServer(taskRouter(service, () => void shutdown()), (error) => log.error('ttrpc connection error', { error: error.message }), listener);
+  for (const socket of early.splice(0)) server.serve(socket);
+  log.info('serving', { socket: flags.socket, pid: process.pid });
+}
