@@ -35,7 +35,7 @@ bench: build
 	$(NODE) scripts/bench.ts
 
 proto:
-	cd shim/protocol && buf generate --template buf.gen.yaml .
+	cd shim/protocol && npx --yes -p @bufbuild/buf@1.75.0 -p @bufbuild/protoc-gen-es@2.13.0 buf generate --template buf.gen.yaml .
 
 clean:
 	rm -rf build dist

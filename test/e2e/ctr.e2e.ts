@@ -5,7 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { BUSYBOX_IMAGE, WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
-import { leftovers, NOTHING } from './leftovers.ts';
+import { leftovers, NOTHING, shimPids } from './leftovers.ts';
 
 const root = join(import.meta.dirname, '../..');
 const RUNTIME = ['--runtime', 'io.containerd.wasmts.v1'];
@@ -123,6 +123,80 @@ test('a malformed module fails with the compiler reason, and a missing or wrong 
   assert.match(missing.stderr, 'entrypoint "/app/missing.wasm" was not found in the container\'s root filesystem');
   const text = await runWasm(['/app/notes.txt']);
   assert.match(text.stderr, '/app/notes.txt is a file starting with bytes');
+});
+
+test('a component fails Create with a clear message', async () => {
+  const result = await runWasm(['/app/component.wasm']);
+  assert.is.not(result.code, 0);
+  assert.match(result.stderr, '/app/component.wasm is a WebAssembly component; wasmts runs WASI preview1 core modules');
+});
+
+test('events go to containerd in order: create, start, exit, delete', async () => {
+  const events = containerd.spawnCtr(['events']);
+  let text = '';
+  events.stdout!.on('data', (chunk: Buffer) => (text += chunk));
+  await new Promise((r) => setTimeout(r, 300));
+  const id = newId('ev');
+  const result = await containerd.ctr(['run', '--rm', ...WASM, WASM_TEST_IMAGE, id, '/app/hello.wasm']);
+  assert.is(result.code, 0, result.stderr);
+  await new Promise((r) => setTimeout(r, 300));
+  events.kill();
+  const topics = text.split('\n').filter((line) => line.includes(id) && line.includes('/tasks/')).map((line) => /\/tasks\/\w+/.exec(line)![0]);
+  assert.equal(topics, ['/tasks/create', '/tasks/start', '/tasks/exit', '/tasks/delete']);
+  const exit = text.split('\n').find((line) => line.includes('/tasks/exit') && line.includes(id))!;
+  assert.match(exit, /exited_at/);
+});
+
+test('a running wasm task has pids and non-zero CPU and memory stats', async () => {
+  const id = newId('stats');
+  assert.is((await containerd.ctr(['run', '-d', ...WASM, WASM_TEST_IMAGE, id, '/app/spin.wasm'])).code, 0);
+  await waitRunning(id);
+  await new Promise((r) => setTimeout(r, 500));
+  const ps = await containerd.ctr(['task', 'ps', id]);
+  assert.is(ps.code, 0, ps.stderr);
+  assert.match(ps.stdout, /^\d+/m);
+  const metrics = await containerd.ctr(['task', 'metrics', id]);
+  assert.is(metrics.code, 0, metrics.stderr);
+  const value = (name: string) => Number(new RegExp(`^${name.replaceAll('.', '\\.')}\\s+(\\d+)`, 'm').exec(metrics.stdout)?.[1] ?? 0);
+  const memory = value('memory.usage_in_bytes') || value('memory.usage');
+  const cpu = value('cpuacct.usage') || value('cpu.usage_usec');
+  assert.ok(memory > 0, `memory usage in:\n${metrics.stdout}`);
+  assert.ok(cpu > 0, `cpu usage in:\n${metrics.stdout}`);
+  assert.is((await containerd.ctr(['task', 'kill', '-s', 'SIGKILL', id])).code, 0);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.is((await containerd.ctr(['task', 'delete', id])).code, 0);
+  assert.is((await containerd.ctr(['container', 'rm', id])).code, 0);
+});
+
+test('a module that outgrows its memory limit ends with 137 and a TaskOOM event', async () => {
+  const events = containerd.spawnCtr(['events']);
+  let text = '';
+  events.stdout!.on('data', (chunk: Buffer) => (text += chunk));
+  await new Promise((r) => setTimeout(r, 300));
+  const id = newId('oom');
+  const result = await containerd.ctr(['run', '--rm', '--memory-limit', String(160 << 20), ...WASM, WASM_TEST_IMAGE, id, '/app/memhog.wasm'], { timeoutMs: 60_000 });
+  await new Promise((r) => setTimeout(r, 300));
+  events.kill();
+  assert.is(result.code, 137, result.stderr);
+  assert.ok(text.split('\n').some((line) => line.includes('/tasks/oom') && line.includes(id)), `no /tasks/oom for ${id} in:\n${text}`);
+});
+
+test('a shim killed while its task runs: containerd\'s cleanup through our delete leaves nothing', async () => {
+  const id = newId('orphan');
+  assert.is((await containerd.ctr(['run', '-d', ...WASM, WASM_TEST_IMAGE, id, '/app/spin.wasm'])).code, 0);
+  await waitRunning(id);
+  const shim = await shimPids(containerd);
+  assert.is(shim.length, 1);
+  process.kill(shim[0]!, 'SIGKILL');
+  for (let i = 0; i < 100; i++) {
+    const tasks = await containerd.ctr(['task', 'ls']);
+    if (!new RegExp(`^${id}\\s+\\d+\\s+RUNNING`, 'm').test(tasks.stdout)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await containerd.ctr(['task', 'delete', id]);
+  assert.is((await containerd.ctr(['container', 'rm', id])).code, 0);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await leftovers(containerd, ids), NOTHING);
 });
 
 test('a native busybox image still runs through our shim, exit code included', async () => {

@@ -12,18 +12,18 @@ export interface Leftovers {
   cgroups: string[];
 }
 
-function processesMatching(pattern: RegExp): number {
-  let count = 0;
+function processesMatching(pattern: RegExp): number[] {
+  const pids: number[] = [];
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (pattern.test(cmdline)) count++;
+      if (pattern.test(cmdline)) pids.push(Number(pid));
     } catch {
       // Gone already.
     }
   }
-  return count;
+  return pids;
 }
 
 function cgroupsOf(ids: string[]): string[] {
@@ -33,14 +33,19 @@ function cgroupsOf(ids: string[]): string[] {
 
 export async function leftovers(containerd: PrivateContainerd, ids: string[]): Promise<Leftovers> {
   const inside = async (script: string) => (await containerd.exec('sh', ['-c', script])).stdout.split('\n').filter(Boolean);
+  const shimPids = processesMatching(new RegExp(`containerd-shim-wasmts-v1 .*${containerd.socket}`));
   return {
-    shims: processesMatching(new RegExp(`containerd-shim-wasmts-v1 .*${containerd.socket}`)),
-    runc: processesMatching(/runc .*\/run\/containerd\/wasmts/),
+    shims: shimPids.length,
+    runc: processesMatching(/runc .*\/run\/containerd\/wasmts/).length,
     mounts: (await inside('cat /proc/self/mountinfo')).filter((line) => line.includes(containerd.dir) && line.includes('io.containerd.runtime.v2.task')),
     sockets: await inside('ls /run/containerd/s 2>/dev/null'),
     fifos: await inside('find /run/containerd/fifo -type p 2>/dev/null'),
     cgroups: cgroupsOf(ids),
   };
+}
+
+export async function shimPids(containerd: PrivateContainerd): Promise<number[]> {
+  return processesMatching(new RegExp(`containerd-shim-wasmts-v1 .*${containerd.socket}`));
 }
 
 export const NOTHING: Leftovers = { shims: 0, runc: 0, mounts: [], sockets: [], fifos: [], cgroups: [] };
