@@ -3,7 +3,7 @@
 import { open, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { DEFAULT_PATH, envValue, type OciProcess } from './spec.ts';
-import { resolveInRoot } from './resolve.ts';
+import { ResolveError, resolveInRoot } from './resolve.ts';
 
 export type Classification =
   | { kind: 'wasm-module'; path: string; hostPath: string }
@@ -30,7 +30,7 @@ function describe(header: Uint8Array): string {
   return `a file starting with bytes ${hex} (neither a wasm module, an ELF binary nor a #! script)`;
 }
 
-async function candidates(rootfs: string, process: OciProcess, entry: string): Promise<string[]> {
+function candidates(process: OciProcess, entry: string): string[] {
   if (entry.includes('/')) return [posix.resolve(process.cwd || '/', entry)];
   const searchPath = envValue(process.env, 'PATH') ?? DEFAULT_PATH;
   return searchPath.split(':').filter(Boolean).map((dir) => posix.join(dir, entry));
@@ -39,9 +39,11 @@ async function candidates(rootfs: string, process: OciProcess, entry: string): P
 export async function classifyEntrypoint(rootfs: string, process: OciProcess | undefined): Promise<Classification> {
   const entry = process?.args?.[0];
   if (!process || !entry) throw new ClassifyError('the OCI spec has no process.args: set an entrypoint or command on the image or container');
-  const tried = await candidates(rootfs, process, entry);
+  const tried = candidates(process, entry);
   for (const path of tried) {
-    const hostPath = await resolveInRoot(rootfs, path);
+    const hostPath = await resolveInRoot(rootfs, path).catch((error: Error) => {
+      throw error instanceof ResolveError ? new ClassifyError(`entrypoint ${path}: ${error.message}`) : error;
+    });
     if (!hostPath) continue;
     const stats = await stat(hostPath).catch(() => undefined);
     if (!stats?.isFile()) continue;

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 
 const MAX_SYMLINKS = 40;
 
+export class ResolveError extends Error {}
+
 // Returns the host path of `path` inside `root`, or undefined if some component does not exist.
 export async function resolveInRoot(root: string, path: string): Promise<string | undefined> {
   let pending = path.split('/').filter(Boolean);
@@ -28,7 +30,7 @@ export async function resolveInRoot(root: string, path: string): Promise<string 
       resolved.push(part);
       continue;
     }
-    if (++hops > MAX_SYMLINKS) throw new Error(`too many levels of symbolic links resolving ${path}`);
+    if (++hops > MAX_SYMLINKS) throw new ResolveError(`too many levels of symbolic links resolving ${path}`);
     const target = await readlink(hostPath);
     if (target.startsWith('/')) resolved.length = 0;
     pending = [...target.split('/').filter(Boolean), ...pending];

@@ -1,8 +1,8 @@
 // Turns a wasm container's spec into one whose process is our runner. The runner binary, the dynamic
 // loader and the shared libraries it maps are bind-mounted read-only under RUNNER_DIR, so the runner
-// starts in a rootfs that holds no libc; the original args, env and cwd travel to it in GUEST_ENV_VAR.
+// starts in a rootfs that holds no libc; the original args and env travel to it in GUEST_FILE.
 import { posix } from 'node:path';
-import { GUEST_ENV_VAR, type GuestConfig } from '../runtime/guest.ts';
+import { GUEST_FILE, type GuestConfig } from '../runtime/guest.ts';
 import type { OciMount, OciSpec } from './spec.ts';
 
 export const RUNNER_DIR = '/.wasmts';
@@ -35,27 +35,21 @@ function readOnlyBind(source: string, destination: string): OciMount {
   return { destination, type: 'bind', source, options: ['rbind', 'ro', 'nosuid', 'nodev'] };
 }
 
-export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, modulePath: string): OciSpec {
+// `guestFile` is the host path where the caller writes `guest`; it is mounted at GUEST_FILE.
+export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, modulePath: string, guestFile: string): { spec: OciSpec; guest: GuestConfig } {
   const process = spec.process!;
-  const guest: GuestConfig = {
-    module: modulePath,
-    args: process.args ?? [],
-    env: process.env ?? [],
-    cwd: process.cwd || '/',
-  };
+  const guest: GuestConfig = { module: modulePath, args: process.args ?? [], env: process.env ?? [] };
   const loader = `${RUNNER_DIR}/${posix.basename(runner.loader)}`;
   const mounts: OciMount[] = [
     readOnlyBind(runner.binary, `${RUNNER_DIR}/wasmts`),
+    readOnlyBind(guestFile, GUEST_FILE),
     readOnlyBind(runner.loader, loader),
     ...runner.libraries.map((lib) => readOnlyBind(lib, `${RUNNER_DIR}/lib/${sonameOf(lib)}`)),
   ];
-  return {
+  const rewritten: OciSpec = {
     ...spec,
-    process: {
-      ...process,
-      args: [loader, '--library-path', `${RUNNER_DIR}/lib`, `${RUNNER_DIR}/wasmts`, 'run'],
-      env: [`${GUEST_ENV_VAR}=${JSON.stringify(guest)}`],
-    },
+    process: { ...process, args: [loader, '--library-path', `${RUNNER_DIR}/lib`, `${RUNNER_DIR}/wasmts`, 'run', GUEST_FILE], env: [] },
     mounts: [...(spec.mounts ?? []), ...mounts],
   };
+  return { spec: rewritten, guest };
 }

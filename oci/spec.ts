@@ -17,13 +17,6 @@ export interface OciProcess {
   [key: string]: unknown;
 }
 
-export interface OciHook {
-  path: string;
-  args?: string[];
-  env?: string[];
-  timeout?: number;
-}
-
 export interface OciSpec {
   ociVersion: string;
   process?: OciProcess;

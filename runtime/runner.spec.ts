@@ -3,13 +3,17 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buildModules, FIXTURE_OUT } from '../test/fixtures/build.ts';
-import { GUEST_ENV_VAR } from './guest.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const main = join(import.meta.dirname, '../shim/main.ts');
 
+const dir = mkdtempSync(join(tmpdir(), 'runner-'));
 test.before(async () => {
   await buildModules();
 });
+test.after(() => rmSync(dir, { recursive: true }));
+let runs = 0;
 
 interface Run {
   code: number | null;
@@ -18,8 +22,9 @@ interface Run {
 }
 
 function runGuest(module: string, args: string[], options: { env?: string[]; input?: string } = {}): Promise<Run> {
-  const guest = { module: join(FIXTURE_OUT, module), args: [module, ...args], env: options.env ?? [], cwd: '/' };
-  const child = spawn(process.execPath, ['--no-warnings', main, 'run'], { env: { [GUEST_ENV_VAR]: JSON.stringify(guest) }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const guestFile = join(dir, `guest-${runs++}.json`);
+  writeFileSync(guestFile, JSON.stringify({ module: join(FIXTURE_OUT, module), args: [module, ...args], env: options.env ?? [] }));
+  const child = spawn(process.execPath, ['--no-warnings', main, 'run', guestFile], { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c));
@@ -57,10 +62,19 @@ test('a short sleep finishes with its code; env entries without = are dropped', 
   assert.equal(run.stdout.split('\n').filter((l) => l.startsWith('env ')), ['env OK=1']);
 });
 
-test('a module that cannot be instantiated is a startup failure with the reason', async () => {
-  const run = await runGuest('missing.wasm', []);
-  assert.is(run.code, 1);
-  assert.match(run.stderr, 'wasmts runner: cannot start');
+test('a stack overflow is a trap: 134', async () => {
+  const run = await runGuest('recurse.wasm', []);
+  assert.is(run.code, 134);
+  assert.match(run.stderr, 'wasm trap: RangeError: Maximum call stack size exceeded');
+});
+
+test('a module that cannot be instantiated, or is missing, is a startup failure with the reason', async () => {
+  const foreign = await runGuest('foreign-import.wasm', []);
+  assert.is(foreign.code, 1);
+  assert.match(foreign.stderr, /wasmts runner: cannot start .*foreign-import.wasm: .*Import #0 "env"/);
+  const missing = await runGuest('missing.wasm', []);
+  assert.is(missing.code, 1);
+  assert.match(missing.stderr, 'wasmts runner: cannot start');
 });
 
 test('without a guest config the runner says how it is meant to be started', async () => {
@@ -69,7 +83,7 @@ test('without a guest config the runner says how it is meant to be started', asy
   child.stderr.on('data', (c: Buffer) => (stderr += c));
   const code = await new Promise((resolve) => child.on('close', resolve));
   assert.is(code, 1);
-  assert.match(stderr, 'is not set: the runner is started by containerd-shim-wasmts-v1');
+  assert.match(stderr, 'no guest config given: the runner is started by containerd-shim-wasmts-v1');
 });
 
 test.run();

@@ -3,7 +3,7 @@
 // a terminating signal to a wasm container as SIGKILL and reports 128+signal itself.
 import { readFileSync, writeSync } from 'node:fs';
 import { WASI } from 'node:wasi';
-import { GUEST_ENV_VAR, parseGuestConfig } from './guest.ts';
+import { parseGuestConfig } from './guest.ts';
 
 const STARTUP_FAILURE = 1;
 // A trap ends the guest as an abort would end a native program: 128 + SIGABRT.
@@ -23,10 +23,11 @@ export function envObject(entries: string[]): Record<string, string> {
   return env;
 }
 
-export function runGuest(): never {
+export function runGuest(guestFile: string | undefined): never {
+  if (!guestFile) fail('no guest config given: the runner is started by containerd-shim-wasmts-v1 inside a container, not by hand');
   let config;
   try {
-    config = parseGuestConfig(process.env[GUEST_ENV_VAR]);
+    config = parseGuestConfig(readFileSync(guestFile, 'utf8'), guestFile);
   } catch (error) {
     fail((error as Error).message);
   }
@@ -43,7 +44,8 @@ export function runGuest(): never {
   try {
     code = wasi.start(instance);
   } catch (error) {
-    if (!(error instanceof WebAssembly.RuntimeError)) fail(`${config.module} failed: ${(error as Error).message}`);
+    // V8 reports a wasm stack overflow as a RangeError; it is a trap like any other.
+    if (!(error instanceof WebAssembly.RuntimeError || error instanceof RangeError)) fail(`${config.module} failed: ${(error as Error).message}`);
     writeSync(2, `wasm trap: ${error.stack ?? error.message}\n`);
     code = TRAP_EXIT_CODE;
   }

@@ -1,10 +1,11 @@
 // Start-up and memory, measured side by side in one run on this machine (never a timed test):
 // `ctr run --rm` of a hello wasm image through our shim against a busybox echo through containerd's
 // own runc shim, interleaved; then the PSS of one running wasm container (shim + runc + runner).
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { pidsMatching } from './processes.ts';
 import { join } from 'node:path';
 import { buildImageArchive, wasmImage } from '../oci/image.ts';
-import { BUSYBOX_IMAGE, buildModules, buildTestImages, FIXTURE_OUT } from '../test/fixtures/build.ts';
+import { BUSYBOX_IMAGE, buildModules, buildTestImages, FIXTURE_OUT, WASM_TEST_IMAGE } from '../test/fixtures/build.ts';
 import { PrivateContainerd } from './private-containerd.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -21,15 +22,6 @@ function pssKb(pid: number): number {
   return Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
 }
 
-function pidsMatching(test: (cmdline: string) => boolean): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
-    try {
-      return test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
-    } catch {
-      return false;
-    }
-  });
-}
 
 const modules = await buildModules();
 const images = await buildTestImages();
@@ -64,7 +56,7 @@ try {
   console.log(`ratio wasm/runc: median ${(percentile(wasm, 50) / percentile(runc, 50)).toFixed(2)}   p95 ${(percentile(wasm, 95) / percentile(runc, 95)).toFixed(2)}`);
 
   const id = 'bench-memory';
-  const started = await containerd.ctr(['run', '-d', '--runtime', 'io.containerd.wasmts.v1', '--platform', 'wasip1/wasm', 'docker.io/wasmts/test:latest', id, '/app/sleep.wasm', '60']);
+  const started = await containerd.ctr(['run', '-d', '--runtime', 'io.containerd.wasmts.v1', '--platform', 'wasip1/wasm', WASM_TEST_IMAGE, id, '/app/sleep.wasm', '60']);
   if (started.code !== 0) throw new Error(started.stderr);
   await new Promise((r) => setTimeout(r, 1500));
   const task = /\s(\d+)\s+RUNNING/.exec((await containerd.ctr(['task', 'ls'])).stdout);

@@ -28,11 +28,21 @@ const seaConfig = {
   execArgv: ['--no-warnings'],
 };
 writeFileSync(join(out, 'sea-config.json'), JSON.stringify(seaConfig));
-execFileSync(node, ['--experimental-sea-config', join(out, 'sea-config.json')], { stdio: 'inherit' });
+// Both tools chatter on success (postject's ELF library warns about section names); their output is
+// shown only when they fail.
+const quiet = (file: string, args: string[]) => {
+  try {
+    execFileSync(file, args, { stdio: 'pipe' });
+  } catch (error) {
+    process.stderr.write(String((error as { stderr?: Buffer }).stderr ?? ''));
+    throw error;
+  }
+};
+quiet(node, ['--experimental-sea-config', join(out, 'sea-config.json')]);
 // Built aside and renamed into place: a running shim keeps the old file busy (ETXTBSY).
 const staging = `${binary}.tmp`;
 copyFileSync(node, staging);
 chmodSync(staging, 0o755);
-execFileSync(process.execPath, [require.resolve('postject/dist/cli.js'), staging, 'NODE_SEA_BLOB', join(out, 'sea.blob'), '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+quiet(process.execPath, [require.resolve('postject/dist/cli.js'), staging, 'NODE_SEA_BLOB', join(out, 'sea.blob'), '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2']);
 renameSync(staging, binary);
 console.log(`built ${binary}`);

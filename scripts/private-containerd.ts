@@ -2,7 +2,7 @@
 // mount namespace with tmpfs over the host paths containerd 1.6 writes outside its root. A holder
 // process keeps the namespace, so containerd can be stopped and started again inside it.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const PRIVATE_PATHS = ['/run/containerd', '/var/lib/cni', '/opt/containerd', '/etc/cni/net.d'];
@@ -70,13 +70,13 @@ export class PrivateContainerd {
   }
 
   async startContainerd(): Promise<void> {
-    const { openSync } = await import('node:fs');
     const log = openSync(this.logPath, 'a');
     const env = { ...process.env, PATH: `${this.#options.shimDir}:${process.env.PATH}` };
     this.#containerd = spawn('nsenter', ['-t', String(this.holderPid), '-m', '--', 'containerd', '--config', join(this.dir, 'config.toml')], {
       stdio: ['ignore', log, log],
       env,
     });
+    closeSync(log);
     this.#containerdExited = new Promise((resolve) => this.#containerd!.once('exit', () => resolve()));
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
@@ -125,9 +125,4 @@ export class PrivateContainerd {
     await new Promise((resolve) => execFile('umount', ['-R', join(this.dir, 'root')], resolve));
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-export function ensureDir(path: string): string {
-  mkdirSync(path, { recursive: true });
-  return path;
 }

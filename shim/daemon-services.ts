@@ -2,7 +2,6 @@
 // runc, events published; the process exits when containerd shuts it down with no task left.
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runnerFilesFromMaps, type RunnerFiles } from '../oci/rewrite.ts';
 import { runcRoot } from './runc-root.ts';
@@ -24,9 +23,11 @@ export function startServices(flags: ShimFlags, version: string, listener: net.S
   const root = runcRoot(flags.namespace);
   const shutdown = async () => {
     log.info('shutting down');
+    // Closing the server unlinks its socket; removing it again later could remove the socket of the
+    // next daemon for this group.
     await server.close();
+    await service.cleanupAll();
     await events.drain();
-    await rm(flags.socket, { force: true });
     process.exit(0);
   };
   const service = new TaskService({

@@ -1,6 +1,6 @@
 // Structured log lines (logfmt, as containerd's own) to the bundle's `log` FIFO, which containerd
 // copies into its log. Debug lines only with -debug.
-import { openSync, write } from 'node:fs';
+import { constants, openSync, writeSync } from 'node:fs';
 
 export type Fields = Record<string, string | number | boolean | undefined>;
 
@@ -26,13 +26,20 @@ export function createLogger(sink: (line: string) => void, debug: boolean, base:
   return { debug: debug ? emit('debug') : () => {}, info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
-// The FIFO is opened read-write so the open never blocks and a missing reader never fails a write.
+// Read-write, so the open never blocks; non-blocking, so a reader that stops reading (containerd
+// restarting) costs log lines, never a stuck shim. Lines are written whole and in order.
 export function fifoSink(path: string): (line: string) => void {
-  let fd: number | undefined;
+  let fd: number;
   try {
-    fd = openSync(path, 'r+');
+    fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
   } catch {
     return () => {};
   }
-  return (line) => write(fd!, line, () => {});
+  return (line) => {
+    try {
+      writeSync(fd, line);
+    } catch {
+      // EAGAIN: the FIFO is full; the line is dropped.
+    }
+  };
 }

@@ -7,7 +7,7 @@ const argv = process.argv.slice(2);
 
 async function main(): Promise<void> {
   if (argv[0] === 'run') {
-    (await import('../runtime/runner.ts')).runGuest();
+    (await import('../runtime/runner.ts')).runGuest(argv[1]);
   }
   if (argv.includes('--version') || argv.includes('-version') || argv.includes('-v')) {
     process.stdout.write(`containerd-shim-wasmts-v1 ${version}\nnode ${process.version}\n`);

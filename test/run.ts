@@ -23,15 +23,24 @@ const unit = () => ['shim', 'oci', 'runtime', 'scripts', 'test'].flatMap((dir) =
 const e2e = () => find(join(root, 'test/e2e'), '.e2e.ts');
 const files = kind === 'e2e' ? e2e() : kind === 'all' ? [...unit(), ...e2e()] : unit();
 
+// A file that hangs (a handle left open) fails instead of holding CI to its time limit.
+const FILE_TIMEOUT_MS = kind === 'unit' ? 120_000 : 900_000;
+
 function runFile(file: string): Promise<{ passed: number; failed: number }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--no-warnings', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const timer = setTimeout(() => {
+      process.stdout.write(`\n# ${relative(root, file)} did not finish in ${FILE_TIMEOUT_MS / 1000} s: killed\n`);
+      child.kill('SIGKILL');
+    }, FILE_TIMEOUT_MS);
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk;
       process.stdout.write(chunk);
     });
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (signal) return resolve({ passed: 0, failed: 1 });
       const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? NaN);
       const passed = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? NaN);
       if (Number.isNaN(total) || Number.isNaN(passed)) return resolve({ passed: 0, failed: 1 });

@@ -1,6 +1,7 @@
 // Mounts the rootfs of a Create request into the bundle, and unmounts it. Node has no mount(2), so
 // this goes through mount(8)/umount(8), which every node has.
 import { readFile } from 'node:fs/promises';
+import { execHelper } from './exec.ts';
 
 export interface RootfsMount {
   type: string;
@@ -15,19 +16,14 @@ export function mountArgs(mount: RootfsMount, target: string): string[] {
   return [...type, ...(options ? ['-o', options] : []), mount.source, target];
 }
 
-async function run(command: string, args: string[]): Promise<void> {
-  // Loaded on first use: `delete` usually finds nothing mounted and should not pay for it.
-  const { execFile } = await import('node:child_process');
-  return new Promise((resolve, reject) => {
-    execFile(command, args, (error, _stdout, stderr) => {
-      if (error) reject(new Error(`${command} ${args.join(' ')}: ${stderr.trim() || error.message}`));
-      else resolve();
-    });
-  });
-}
-
+// All or nothing: if one mount fails, the ones before it are undone.
 export async function mountRootfs(mounts: RootfsMount[], target: string): Promise<void> {
-  for (const mount of mounts) await run('mount', mountArgs(mount, target));
+  try {
+    for (const mount of mounts) await execHelper('mount', mountArgs(mount, target));
+  } catch (error) {
+    await unmountRootfs(target).catch(() => {});
+    throw error;
+  }
 }
 
 function unescapeMountinfo(path: string): string {
@@ -42,6 +38,6 @@ export async function isMountPoint(target: string): Promise<boolean> {
 // Idempotent; a busy mount is detached lazily rather than left behind.
 export async function unmountRootfs(target: string): Promise<void> {
   while (await isMountPoint(target)) {
-    await run('umount', [target]).catch(() => run('umount', ['-l', target]));
+    await execHelper('umount', [target]).catch(() => execHelper('umount', ['-l', target]));
   }
 }

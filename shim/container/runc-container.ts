@@ -1,7 +1,8 @@
 // A task's container as runc runs it: the bundle prepared at Create (rootfs mounted, spec classified
 // and, for wasm, rewritten to start our runner), `runc run` at Start, everything undone at cleanup.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalidArgument, unimplemented } from '../errors.ts';
+import { invalidArgument, notFound, unimplemented } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { CreateTaskRequest } from '../protocol/gen/task_pb.ts';
 import type { Container } from '../task/container.ts';
@@ -11,10 +12,12 @@ import { readSpec, writeSpec } from '../../oci/spec.ts';
 import { cgroupProcs, metricsAny, oomKills } from './cgroup.ts';
 import { mountRootfs, unmountRootfs } from './mounts.ts';
 import { removeRuncFiles } from './runc-files.ts';
-import { runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
+import { isGone, runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
 import { openStdio, type OpenStdio } from './stdio.ts';
 import { checkModuleFile } from './wasm-check.ts';
 import { planWasmSignal, reportedStatus, type SignalPlan } from './wasm-signals.ts';
+
+const GUEST_FILE_NAME = 'wasmts-guest.json';
 
 export interface RuncContainerOptions {
   runcRoot: string;
@@ -24,14 +27,16 @@ export interface RuncContainerOptions {
 
 async function prepareBundle(request: CreateTaskRequest, rootfs: string, options: RuncContainerOptions): Promise<{ cgroupsPath: string; kind: string }> {
   const specPath = join(request.bundle, 'config.json');
-  const spec = await readSpec(specPath);
+  const spec = await readSpec(specPath).catch((error: Error) => {
+    throw invalidArgument(error.message);
+  });
   if (spec.process?.terminal) throw invalidArgument('this container asks for a terminal (tty), which wasmts does not support yet: run it without -t / tty: true');
   let classification;
   try {
     classification = await classifyEntrypoint(rootfs, spec.process);
   } catch (error) {
-    if (error instanceof ClassifyError) throw invalidArgument(error.message);
-    throw error;
+    // The entrypoint is the user's input: whatever stops us from reading it is theirs to fix.
+    throw invalidArgument(error instanceof ClassifyError ? error.message : `cannot read the entrypoint: ${(error as Error).message}`);
   }
   if (classification.kind === 'wasm-component') {
     throw invalidArgument(`${classification.path} is a WebAssembly component; wasmts runs WASI preview1 core modules for now: build the module for wasm32-wasip1`);
@@ -40,7 +45,10 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
     await checkModuleFile(classification.hostPath, classification.path).catch((error: Error) => {
       throw invalidArgument(error.message);
     });
-    await writeSpec(specPath, rewriteForWasm(spec, options.runner(), classification.path));
+    const guestFile = join(request.bundle, GUEST_FILE_NAME);
+    const rewritten = rewriteForWasm(spec, options.runner(), classification.path, guestFile);
+    await writeFile(guestFile, JSON.stringify(rewritten.guest));
+    await writeSpec(specPath, rewritten.spec);
   }
   return { cgroupsPath: spec.linux?.cgroupsPath ?? '', kind: classification.kind };
 }
@@ -69,6 +77,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
   let cleaned = false;
   let pendingSignal: SignalPlan | undefined;
   let removal: Promise<void> | undefined;
+  const removeContainer = () => runcDelete(options.runcRoot, bundle, id).catch((error: Error) => options.log.warn('runc delete failed', { id, error: error.message }));
   let resolveExited!: (status: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
 
@@ -86,19 +95,24 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
     async kill(requested, all) {
       const plan = wasm ? planWasmSignal(requested) : { send: requested };
       if (plan.reportAs !== undefined) pendingSignal ??= plan;
-      if (all) return runcKillAll(options.runcRoot, bundle, id, plan.send);
+      const gone = () => notFound(`task ${id} has already exited: there is no process to signal`);
+      if (all) {
+        return runcKillAll(options.runcRoot, bundle, id, plan.send).catch((error: Error) => {
+          throw isGone(error) ? gone() : error;
+        });
+      }
       try {
         process.kill(pid, plan.send);
       } catch (error) {
-        // ESRCH: it is exiting; the exit will be reported.
-        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        if ((error as NodeJS.ErrnoException).code === 'ESRCH') throw gone();
+        throw error;
       }
     },
     async afterExit() {
       // The OOM counter lives in the cgroup, which runc delete removes: read it first. The delete
       // itself runs on while the exit is reported; cleanup() waits for it.
       const oomKilled = cgroupsPath !== '' && oomKills(cgroupsPath) > 0n;
-      removal = runcDelete(options.runcRoot, bundle, id).catch((error: Error) => options.log.warn('runc delete failed', { id, error: error.message }));
+      removal = removeContainer();
       return { oomKilled };
     },
     async cleanup() {
@@ -109,7 +123,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
         await runcKillAll(options.runcRoot, bundle, id, 9).catch(() => {});
         await run.exited;
       }
-      await (removal ?? runcDelete(options.runcRoot, bundle, id).catch((error: Error) => options.log.warn('runc delete failed', { id, error: error.message })));
+      await (removal ?? removeContainer());
       await removeRuncFiles(bundle);
       if (mounted) await unmountRootfs(rootfs);
     },
@@ -121,6 +135,8 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       return procs.length > 0 ? procs : pid > 0 ? [pid] : [];
     },
     stats() {
+      // Without a cgroup path the figures would be the whole host's.
+      if (!cgroupsPath) throw notFound(`task ${id} has no cgroup (linux.cgroupsPath is empty): no stats to report`);
       return metricsAny(cgroupsPath);
     },
   };

@@ -1,6 +1,7 @@
 // Drives runc. `runc run --keep` stays in the foreground as the container's parent, so its exit
 // status is the container's (128+signal when killed); the shim cannot reap an orphan itself.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execHelper } from './exec.ts';
 import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { LOG_FILE, PID_FILE } from './runc-files.ts';
@@ -79,13 +80,13 @@ export function runcRun(options: RuncRunOptions): RuncProcess {
   return { child, started, exited };
 }
 
-function runc(root: string, bundle: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(RUNC, [...globalArgs(root, bundle), ...args], (error, _stdout, stderr) => {
-      if (error) reject(new Error(`runc ${args.join(' ')}: ${stderr.trim() || error.message}`));
-      else resolve();
-    });
-  });
+async function runc(root: string, bundle: string, args: string[]): Promise<void> {
+  await execHelper(RUNC, [...globalArgs(root, bundle), ...args]);
+}
+
+// runc's words for a container that is gone or no longer running.
+export function isGone(error: Error): boolean {
+  return /not exist|not found|not running|container .* is stopped/i.test(error.message);
 }
 
 export function runcKillAll(root: string, bundle: string, id: string, signal: number): Promise<void> {
@@ -94,6 +95,6 @@ export function runcKillAll(root: string, bundle: string, id: string, signal: nu
 
 export async function runcDelete(root: string, bundle: string, id: string): Promise<void> {
   await runc(root, bundle, ['delete', '--force', id]).catch((error: Error) => {
-    if (!/not exist|not found/i.test(error.message)) throw error;
+    if (!isGone(error)) throw error;
   });
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, constants } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -51,15 +51,19 @@ test('stdin: a writer that comes later is copied through, and its close ends the
   stdio.close();
 });
 
-test('stdin: with no writer ever, close() leaves nothing waiting', async () => {
+const openFds = () => readdirSync('/proc/self/fd').length;
+
+test('stdin: with no writer ever, close() releases the FIFO and nothing stays open', async () => {
   const fifo = join(dir, 'stdin-never');
   execFileSync('mkfifo', [fifo]);
+  const before = openFds();
   const stdio = openStdio({ stdin: fifo, stdout: '', stderr: '' });
   const target = new PassThrough();
   stdio.connectStdin(target);
+  assert.ok(openFds() > before, 'the FIFO is open');
   stdio.close();
   await new Promise((r) => setTimeout(r, 50));
-  assert.ok(true, 'close returned and the process is not held by a blocked open');
+  assert.is(openFds(), before);
 });
 
 test('stdin: CloseIO ends the target while the writer stays open', async () => {

@@ -4,10 +4,11 @@ import { readFile } from 'node:fs/promises';
 
 const PREVIEW1 = 'wasi_snapshot_preview1';
 
-export function checkModule(bytes: Uint8Array<ArrayBuffer>, path: string): void {
+// Compiled off the daemon's thread: a large module must not stall the other tasks' calls.
+export async function checkModule(bytes: Uint8Array<ArrayBuffer>, path: string): Promise<void> {
   let module: WebAssembly.Module;
   try {
-    module = new WebAssembly.Module(bytes);
+    module = await WebAssembly.compile(bytes);
   } catch (error) {
     throw new Error(`${path} is not a valid WebAssembly module: ${(error as Error).message}`);
   }
@@ -21,5 +22,5 @@ export function checkModule(bytes: Uint8Array<ArrayBuffer>, path: string): void 
 }
 
 export async function checkModuleFile(hostPath: string, path: string): Promise<void> {
-  checkModule(await readFile(hostPath), path);
+  await checkModule(await readFile(hostPath), path);
 }

@@ -1,6 +1,6 @@
 // One queue of events, forwarded to containerd in order by one loop. A failed send reconnects and
-// retries a bounded number of times (containerd may be restarting), then the event is dropped and
-// logged. publish() resolves once the event was delivered or dropped, so a TaskExit is out before
+// retries with a growing pause for about 15 s (containerd may be restarting), then the event is
+// dropped and logged. publish() resolves once the event was delivered or dropped, so a TaskExit is out before
 // Wait returns.
 import { create, toBinary, type DescMessage, type MessageInitShape } from '@bufbuild/protobuf';
 import { AnySchema, timestampFromDate } from '@bufbuild/protobuf/wkt';
@@ -29,7 +29,7 @@ export class EventPublisher {
   #running = false;
 
   constructor(options: PublisherOptions) {
-    this.#options = { attempts: 5, backoffMs: 100, ...options };
+    this.#options = { attempts: 6, backoffMs: 1000, ...options };
   }
 
   publish<T extends DescMessage>(topic: string, schema: T, event: MessageInitShape<T>): Promise<void> {
@@ -66,7 +66,8 @@ export class EventPublisher {
             this.#options.log.error('dropping event: containerd did not take it', { topic: item.topic, attempts: attempt, error: (error as Error).message });
             break;
           }
-          await new Promise((resolve) => setTimeout(resolve, this.#options.backoffMs * 2 ** (attempt - 1)));
+          // 1, 2, 3, 4, 5 s: about 15 s in all, long enough for containerd to restart.
+          await new Promise((resolve) => setTimeout(resolve, this.#options.backoffMs * attempt));
         }
       }
       this.#queue.shift();

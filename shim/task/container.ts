@@ -7,6 +7,7 @@ export interface Container {
   start(): Promise<number>;
   // The exit status once started: 0-255, 128+signal when killed.
   readonly exited: Promise<number>;
+  // Rejects with NotFound when the process is already gone.
   kill(signal: number, all: boolean): Promise<void>;
   // After the exit: releases what only a running container needs; tells whether the OOM killer fired.
   afterExit(): Promise<{ oomKilled: boolean }>;

@@ -2,7 +2,7 @@
 // ttrpc nor runc; adapter.ts wires it to the wire, a ContainerFactory to the thing that runs tasks.
 import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { alreadyExists, invalidArgument, notFound, unimplemented } from '../errors.ts';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound, unimplemented } from '../errors.ts';
 import type { EventPublisher } from '../events/publisher.ts';
 import type { Logger } from '../log.ts';
 import { TaskCreateSchema, TaskDeleteSchema, TaskExitSchema, TaskOOMSchema, TaskStartSchema } from '../protocol/gen/events_pb.ts';
@@ -136,7 +136,9 @@ export class TaskService {
   async kill(request: api.KillRequest): Promise<Record<string, never>> {
     noExec(request.execId);
     const task = this.#get(request.id);
-    if (task.state === 'created' && !task.starting) {
+    if (request.signal < 1 || request.signal > 64) throw invalidArgument(`signal ${request.signal} is not a signal number (1-64)`);
+    if (task.starting) throw failedPrecondition(`task ${task.id} is starting: signal it once Start has returned`);
+    if (task.state === 'created') {
       void this.#onExit(task, 128 + request.signal);
       return {};
     }
@@ -157,10 +159,17 @@ export class TaskService {
     const task = this.#get(request.id);
     if (task.starting) transition(task.id, 'running', 'delete');
     const next = transition(task.id, task.state, 'delete');
-    if (task.state === 'created') task.exitedAt = timestampFromDate(new Date());
+    // Whatever cleanup finds, the task is gone for containerd: a Delete it retries must not find a
+    // half-removed task, and what could not be removed is logged for the operator.
+    await task.container.cleanup().catch((error: Error) => {
+      this.#options.log.error('cleaning up the task failed; remove what is left by hand', { id: task.id, error: error.message });
+    });
+    if (task.state === 'created') {
+      task.exitedAt = timestampFromDate(new Date());
+      task.markExitHandled();
+    }
     task.state = next;
     this.#tasks.delete(task.id);
-    await task.container.cleanup();
     this.#options.log.info('task deleted', { id: task.id });
     await this.#options.events.publish('/tasks/delete', TaskDeleteSchema, {
       containerId: task.id,
@@ -221,7 +230,7 @@ export class TaskService {
     throw unimplemented(`${method} is not supported by wasmts: ${why}`);
   }
 
-  // Everything still running is killed and cleaned; used when the daemon must go.
+  // Everything still there is killed and cleaned: Shutdown with `now` ends the daemon regardless.
   async cleanupAll(): Promise<void> {
     await Promise.all([...this.#tasks.values()].map((task) => task.container.cleanup().catch(() => {})));
   }

@@ -42,14 +42,15 @@ export class TtrpcClient {
     return new Promise((resolve, reject) => {
       const socket = net.connect(path);
       const timer = setTimeout(() => socket.destroy(new Error(`connecting to ${path} timed out`)), timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeListener('error', reject);
-        resolve(new TtrpcClient(socket));
-      });
-      socket.once('error', (error) => {
+      const onError = (error: Error) => {
         clearTimeout(timer);
         reject(error);
+      };
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeListener('error', onError);
+        resolve(new TtrpcClient(socket));
       });
     });
   }

@@ -1,5 +1,6 @@
 // What a run may leave behind, counted inside the private containerd's mount namespace.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { pidsMatching } from '../../scripts/processes.ts';
 import { join } from 'node:path';
 import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
 
@@ -12,19 +13,7 @@ export interface Leftovers {
   cgroups: string[];
 }
 
-function processesMatching(pattern: RegExp): number[] {
-  const pids: number[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (pattern.test(cmdline)) pids.push(Number(pid));
-    } catch {
-      // Gone already.
-    }
-  }
-  return pids;
-}
+const processesMatching = (pattern: RegExp) => pidsMatching((cmdline) => pattern.test(cmdline));
 
 function cgroupsOf(ids: string[]): string[] {
   const roots = ['/sys/fs/cgroup/memory/default', '/sys/fs/cgroup/pids/default', '/sys/fs/cgroup/default'];
@@ -33,9 +22,8 @@ function cgroupsOf(ids: string[]): string[] {
 
 export async function leftovers(containerd: PrivateContainerd, ids: string[]): Promise<Leftovers> {
   const inside = async (script: string) => (await containerd.exec('sh', ['-c', script])).stdout.split('\n').filter(Boolean);
-  const shimPids = processesMatching(new RegExp(`containerd-shim-wasmts-v1 .*${containerd.socket}`));
   return {
-    shims: shimPids.length,
+    shims: shimPids(containerd).length,
     runc: processesMatching(/runc .*\/run\/containerd\/wasmts/).length,
     mounts: (await inside('cat /proc/self/mountinfo')).filter((line) => line.includes(containerd.dir) && line.includes('io.containerd.runtime.v2.task')),
     sockets: await inside('ls /run/containerd/s 2>/dev/null'),
@@ -44,7 +32,7 @@ export async function leftovers(containerd: PrivateContainerd, ids: string[]): P
   };
 }
 
-export async function shimPids(containerd: PrivateContainerd): Promise<number[]> {
+export function shimPids(containerd: PrivateContainerd): number[] {
   return processesMatching(new RegExp(`containerd-shim-wasmts-v1 .*${containerd.socket}`));
 }
 
