@@ -2,6 +2,8 @@
 import { parseFlags } from './flags.ts';
 
 export async function runShimCommand(argv: string[], version: string): Promise<void> {
+  const operator = argv[0];
+  if (operator === 'install' || operator === 'uninstall' || operator === 'doctor') return operatorCommand(operator, argv.slice(1));
   const flags = parseFlags(argv);
   switch (flags.action) {
     case 'start':
@@ -11,6 +13,16 @@ export async function runShimCommand(argv: string[], version: string): Promise<v
     case 'serve':
       return (await import('./daemon.ts')).serve(flags, version);
     default:
-      throw new Error(`unknown action ${JSON.stringify(flags.action)}: containerd runs this binary with start or delete; see --version`);
+      throw new Error(`unknown action ${JSON.stringify(flags.action)}: containerd runs this binary with start or delete; operators use install, uninstall or doctor`);
   }
+}
+
+async function operatorCommand(command: 'install' | 'uninstall' | 'doctor', args: string[]): Promise<void> {
+  const { install, parseInstallArgs, uninstall } = await import('./install/install.ts');
+  const options = parseInstallArgs(args);
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  if (command === 'install') return install(options, process.execPath, log);
+  if (command === 'uninstall') return uninstall(options, log);
+  const { doctorChecks, printChecks } = await import('./install/doctor.ts');
+  if (!printChecks(doctorChecks(options), log)) process.exitCode = 1;
 }

@@ -1,0 +1,55 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { addHandler, configVersion, hasHandler, removeHandler } from './containerd-config.ts';
+
+const v2 = `# my node's config
+version = 2
+root = "/var/lib/containerd"   # keep
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+  # systemd cgroups on this node
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+    SystemdCgroup = true
+`;
+
+test('versions 2 and 3 are told apart; 1 and junk are refused with what to do', () => {
+  assert.is(configVersion(v2), 2);
+  assert.is(configVersion('version = 3\n'), 3);
+  assert.is(configVersion(''), 2);
+  assert.throws(() => configVersion('root = "/x"\n'), /containerd config migrate/);
+  assert.throws(() => configVersion('version = 1\n'), /version 1 is not supported/);
+});
+
+test('install adds one block and keeps every other byte; a second install changes nothing', () => {
+  const once = addHandler(v2);
+  assert.ok(once.changed);
+  assert.ok(once.text.startsWith(v2));
+  assert.match(once.text, '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmts]\n  runtime_type = "io.containerd.wasmts.v1"');
+  assert.ok(hasHandler(once.text));
+  const twice = addHandler(once.text);
+  assert.is(twice.changed, false);
+  assert.is(twice.text, once.text);
+});
+
+test('version 3 gets the containerd 2.x plugin table', () => {
+  const out = addHandler('version = 3\n').text;
+  assert.match(out, '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.wasmts]');
+});
+
+test('uninstall removes exactly what install added', () => {
+  assert.is(removeHandler(addHandler(v2).text).text, v2);
+  const noNewline = 'version = 2\nroot = "/x"';
+  assert.is(removeHandler(addHandler(noNewline).text).text, `${noNewline}\n`);
+  assert.equal(removeHandler(v2), { text: v2, changed: false });
+});
+
+test('a handler defined by hand is left alone and reported', () => {
+  const byHand = `${v2}\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmts]\n  runtime_type = "io.containerd.wasmts.v1"\n`;
+  const result = addHandler(byHand);
+  assert.is(result.changed, false);
+  assert.match(result.note!, 'by hand');
+  assert.ok(hasHandler(byHand));
+});
+
+test.run();
