@@ -34,8 +34,10 @@ demo: build
 bench: build
 	$(NODE) scripts/bench.ts
 
+BUF := npx --yes -p @bufbuild/buf@1.75.0 -p @bufbuild/protoc-gen-es@2.13.0 buf
 proto:
-	cd shim/protocol && npx --yes -p @bufbuild/buf@1.75.0 -p @bufbuild/protoc-gen-es@2.13.0 buf generate --template buf.gen.yaml .
+	cd shim/protocol && $(BUF) generate --template buf.gen.yaml .
+	cd test/cri && $(BUF) generate --template buf.gen.yaml .
 
 clean:
 	rm -rf build dist

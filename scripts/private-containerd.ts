@@ -5,7 +5,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const PRIVATE_PATHS = ['/run/containerd', '/var/lib/cni', '/opt/containerd', '/etc/cni/net.d'];
+export const PRIVATE_PATHS = ['/run/containerd', '/var/lib/cni', '/opt/containerd', '/etc/cni/net.d', '/run/netns'];
 
 export interface CommandResult {
   code: number;
@@ -16,7 +16,12 @@ export interface CommandResult {
 export interface PrivateContainerdOptions {
   shimDir: string;
   cri?: boolean;
+  // Also a network namespace of its own: pods' bridge and addresses never touch the host's network.
+  network?: boolean;
   extraConfig?: string;
+  // A full config (say containerd's default, edited by `install`) to use instead of the minimal one;
+  // its root, state and socket are replaced by this instance's own.
+  config?: string;
 }
 
 export class PrivateContainerd {
@@ -42,6 +47,12 @@ export class PrivateContainerd {
   }
 
   #config(): string {
+    if (this.#options.config !== undefined) {
+      return this.#options.config
+        .replace(/^root = .*$/m, `root = "${join(this.dir, 'root')}"`)
+        .replace(/^state = .*$/m, `state = "${join(this.dir, 'state')}"`)
+        .replace(/^(\[grpc\][^[]*?address = )".*"$/m, `$1"${this.socket}"`);
+    }
     const disabled = this.#options.cri ? '' : 'disabled_plugins = ["io.containerd.grpc.v1.cri"]';
     return [
       'version = 2',
@@ -59,7 +70,9 @@ export class PrivateContainerd {
   async start(): Promise<void> {
     writeFileSync(join(this.dir, 'config.toml'), this.#config());
     const mounts = PRIVATE_PATHS.map((p) => `mkdir -p ${p} && mount -t tmpfs -o mode=0711 tmpfs ${p}`).join(' && ');
-    this.#holder = spawn('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', `${mounts} && echo ready && exec sleep infinity`], {
+    const network = this.#options.network ? ['--net'] : [];
+    const loopback = this.#options.network ? ' && ip link set lo up' : '';
+    this.#holder = spawn('unshare', ['--mount', ...network, '--propagation', 'private', '--', 'sh', '-c', `${mounts}${loopback} && echo ready && exec sleep infinity`], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {
@@ -72,7 +85,7 @@ export class PrivateContainerd {
   async startContainerd(): Promise<void> {
     const log = openSync(this.logPath, 'a');
     const env = { ...process.env, PATH: `${this.#options.shimDir}:${process.env.PATH}` };
-    this.#containerd = spawn('nsenter', ['-t', String(this.holderPid), '-m', '--', 'containerd', '--config', join(this.dir, 'config.toml')], {
+    this.#containerd = spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', 'containerd', '--config', join(this.dir, 'config.toml')], {
       stdio: ['ignore', log, log],
       env,
     });
@@ -93,10 +106,14 @@ export class PrivateContainerd {
     await this.#containerdExited;
   }
 
+  #namespaces(): string[] {
+    return this.#options.network ? ['-m', '-n'] : ['-m'];
+  }
+
   // Runs a command inside the namespace (ctr's FIFOs live there).
   exec(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
     return new Promise((resolve) => {
-      const child = execFile('nsenter', ['-t', String(this.holderPid), '-m', '--', command, ...args], { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      const child = execFile('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', command, ...args], { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
       });
@@ -112,7 +129,7 @@ export class PrivateContainerd {
 
   // Spawns ctr in the namespace and hands back the child, for tests that signal or time it.
   spawnCtr(args: string[]): ChildProcess {
-    return spawn('nsenter', ['-t', String(this.holderPid), '-m', '--', 'ctr', '--address', this.socket, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    return spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', 'ctr', '--address', this.socket, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
   async stop(): Promise<void> {

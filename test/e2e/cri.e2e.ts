@@ -1,0 +1,237 @@
+// containerd's real CRI plugin, driven the way the kubelet drives it, runs pods through the wasmts
+// handler: a native pause sandbox, wasm containers, native sidecars.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PrivateContainerd } from '../../scripts/private-containerd.ts';
+import { CriClient, RuntimeService } from '../cri/client.ts';
+import { BUSYBOX_IMAGE, PAUSE_IMAGE, WASM_TEST_IMAGE, buildPauseImage, buildTestImages } from '../fixtures/build.ts';
+import { CONTAINER_EXITED, CONTAINER_RUNNING, logLines, removePod, runPod, startContainer, status, waitState, type Pod } from './kubelet.ts';
+import { leftovers, NOTHING, shimPids } from './leftovers.ts';
+
+const root = join(import.meta.dirname, '../..');
+const binary = join(root, 'dist/containerd-shim-wasmts-v1');
+const work = mkdtempSync('/tmp/wasmts-cri-');
+const CNI_CONFIG = JSON.stringify({
+  cniVersion: '1.0.0',
+  name: 'wasmts-test',
+  plugins: [{ type: 'bridge', bridge: 'wasmts0', isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.99.0.0/24' }]], routes: [{ dst: '0.0.0.0/0' }] } }],
+});
+
+// The node's config as an operator would have it: containerd's default, then our install; the test
+// only points it at its own images and CNI plugins, and at a node without CAP_SYS_RESOURCE.
+function nodeConfig(): string {
+  const path = join(work, 'config.toml');
+  writeFileSync(path, execFileSync('containerd', ['config', 'default'], { encoding: 'utf8' }));
+  execFileSync(binary, ['install', '--config', path, '--bin-dir', join(work, 'bin')], { encoding: 'utf8' });
+  return readFileSync(path, 'utf8')
+    .replace(/sandbox_image = ".*"/, `sandbox_image = "${PAUSE_IMAGE}"`)
+    .replace(/restrict_oom_score_adj = false/, 'restrict_oom_score_adj = true')
+    .replace(/bin_dir = "\/opt\/cni\/bin"/, 'bin_dir = "/usr/lib/cni"');
+}
+
+mkdirSync(join(work, 'bin'));
+const containerd = new PrivateContainerd({ shimDir: join(work, 'bin'), cri: true, network: true, config: nodeConfig() });
+let cri: CriClient;
+
+test.before(async () => {
+  const [images, pause] = await Promise.all([buildTestImages(), buildPauseImage()]);
+  await containerd.start();
+  await containerd.exec('sh', ['-c', `cat > /etc/cni/net.d/10-wasmts-test.conflist <<'EOF'\n${CNI_CONFIG}\nEOF`]);
+  for (const archive of [images.wasm, images.busybox, pause]) {
+    const result = await containerd.ctr(['-n', 'k8s.io', 'images', 'import', '--all-platforms', archive]);
+    if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
+  }
+  cri = new CriClient(containerd.socket);
+});
+
+test.after(async () => {
+  cri?.close();
+  await containerd.stop();
+});
+
+test('CRI runs: Version and Status answer', async () => {
+  const version = await cri.call(RuntimeService.method.version, {});
+  assert.is(version.runtimeName, 'containerd');
+  const statusResponse = await cri.call(RuntimeService.method.status, {});
+  assert.ok(statusResponse.status!.conditions.every((c) => c.status), JSON.stringify(statusResponse.status!.conditions));
+});
+
+test('a wasm pod: sandbox and container share one shim; logs, exit code and reason as for any container', async () => {
+  const pod = await runPod(cri, work);
+  const id = await startContainer(cri, pod, {
+    metadata: { name: 'hello', attempt: 0 },
+    image: { image: WASM_TEST_IMAGE },
+    command: ['/app/hello.wasm'],
+    args: ['from', 'cri'],
+    envs: [{ key: 'EXIT_CODE', value: '0' }],
+    logPath: 'hello_0.log',
+  });
+  const exited = await waitState(cri, id, CONTAINER_EXITED);
+  assert.is(exited.exitCode, 0);
+  assert.is(exited.reason, 'Completed');
+  const lines = logLines(pod, 'hello_0.log');
+  assert.ok(lines.some((l) => l.stream === 'stdout' && l.text === 'arg[2]=cri'), JSON.stringify(lines));
+  assert.ok(lines.some((l) => l.stream === 'stderr' && l.text === 'hello on stderr'));
+  assert.is(shimPids(containerd).length, 1);
+  await cri.call(RuntimeService.method.removeContainer, { containerId: id });
+  await removePod(cri, pod);
+});
+
+async function taskPid(containerId: string): Promise<number> {
+  const tasks = (await containerd.ctr(['-n', 'k8s.io', 'task', 'ls'])).stdout;
+  const pid = Number(new RegExp(`^${containerId}\\s+(\\d+)`, 'm').exec(tasks)?.[1]);
+  if (!pid) throw new Error(`no task ${containerId} in:\n${tasks}`);
+  return pid;
+}
+
+const nsOf = (pid: number, ns: string) => execFileSync('readlink', [`/proc/${pid}/ns/${ns}`], { encoding: 'utf8' }).trim();
+
+async function withPod(body: (pod: Pod) => Promise<void>, options: { hostNetwork?: boolean } = {}): Promise<void> {
+  const pod = await runPod(cri, join(work, 'logs'), options);
+  try {
+    await body(pod);
+  } finally {
+    await removePod(cri, pod);
+  }
+}
+
+const wasm = (name: string, command: string[], extra: Record<string, unknown> = {}) => ({
+  metadata: { name, attempt: 0 },
+  image: { image: WASM_TEST_IMAGE },
+  command,
+  logPath: `${name}_0.log`,
+  ...extra,
+});
+
+test('a failing wasm container: exit code 3, reason Error', () => withPod(async (pod) => {
+  const id = await startContainer(cri, pod, wasm('fails', ['/app/hello.wasm'], { envs: [{ key: 'EXIT_CODE', value: '3' }] }));
+  const exited = await waitState(cri, id, CONTAINER_EXITED);
+  assert.is(exited.exitCode, 3);
+  assert.is(exited.reason, 'Error');
+}));
+
+test('a wasm container joins the pod\'s network, IPC and UTS namespaces; a native sidecar runs beside it', () => withPod(async (pod) => {
+  const app = await startContainer(cri, pod, wasm('spin', ['/app/spin.wasm']));
+  const sidecar = await startContainer(cri, pod, { metadata: { name: 'sidecar', attempt: 0 }, image: { image: BUSYBOX_IMAGE }, command: ['sleep', '300'], logPath: 'sidecar_0.log' });
+  await waitState(cri, app, CONTAINER_RUNNING);
+  await waitState(cri, sidecar, CONTAINER_RUNNING);
+  const sandboxPid = await taskPid(pod.id);
+  for (const ns of ['net', 'ipc', 'uts']) {
+    assert.is(nsOf(await taskPid(app), ns), nsOf(sandboxPid, ns), `wasm ${ns}`);
+    assert.is(nsOf(await taskPid(sidecar), ns), nsOf(sandboxPid, ns), `sidecar ${ns}`);
+  }
+  assert.is(shimPids(containerd).length, 1, 'one shim for the pod');
+  for (const id of [app, sidecar]) await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 2n });
+}));
+
+test('limits from the pod spec land in the container\'s cgroup; over its memory limit it is OOMKilled (137)', () => withPod(async (pod) => {
+  const limited = await startContainer(cri, pod, wasm('limited', ['/app/spin.wasm'], { linux: { resources: { memoryLimitInBytes: BigInt(200 << 20), cpuPeriod: 100000n, cpuQuota: 50000n } } }));
+  await waitState(cri, limited, CONTAINER_RUNNING);
+  const cgroup = readFileSync(`/proc/${await taskPid(limited)}/cgroup`, 'utf8');
+  const path = (controller: string) => [...cgroup.matchAll(/^\d+:([^:]*):(.*)$/gm)].find((m) => m[1]!.split(',').includes(controller))?.[2];
+  const v2 = /^0::(.*)$/m.exec(cgroup)?.[1];
+  if (path('memory')) {
+    assert.is(readFileSync(`/sys/fs/cgroup/memory${path('memory')}/memory.limit_in_bytes`, 'utf8').trim(), String(200 << 20));
+    assert.is(readFileSync(`/sys/fs/cgroup/cpu${path('cpu')}/cpu.cfs_quota_us`, 'utf8').trim(), '50000');
+  } else {
+    assert.is(readFileSync(`/sys/fs/cgroup${v2}/memory.max`, 'utf8').trim(), String(200 << 20));
+    assert.is(readFileSync(`/sys/fs/cgroup${v2}/cpu.max`, 'utf8').trim(), '50000 100000');
+  }
+  await cri.call(RuntimeService.method.stopContainer, { containerId: limited, timeout: 2n });
+  const hog = await startContainer(cri, pod, wasm('hog', ['/app/memhog.wasm'], { linux: { resources: { memoryLimitInBytes: BigInt(160 << 20) } } }));
+  const exited = await waitState(cri, hog, CONTAINER_EXITED, 60_000);
+  assert.is(exited.exitCode, 137);
+  assert.is(exited.reason, 'OOMKilled');
+}));
+
+test('stats: ContainerStats, ListContainerStats and ListPodSandboxStats report CPU and memory of a running wasm container', () => withPod(async (pod) => {
+  const id = await startContainer(cri, pod, wasm('busy', ['/app/spin.wasm']));
+  await waitState(cri, id, CONTAINER_RUNNING);
+  await new Promise((r) => setTimeout(r, 1500));
+  const stats = (await cri.call(RuntimeService.method.containerStats, { containerId: id })).stats!;
+  assert.ok((stats.cpu?.usageCoreNanoSeconds?.value ?? 0n) > 0n, 'cpu');
+  assert.ok((stats.memory?.workingSetBytes?.value ?? 0n) > 0n, 'memory');
+  const listed = await cri.call(RuntimeService.method.listContainerStats, { filter: { podSandboxId: pod.id } });
+  assert.ok(listed.stats.some((s) => s.attributes?.id === id && (s.memory?.workingSetBytes?.value ?? 0n) > 0n));
+  const sandboxes = await cri.call(RuntimeService.method.listPodSandboxStats, { filter: { id: pod.id } });
+  const linux = sandboxes.stats.find((s) => s.attributes?.id === pod.id)?.linux;
+  assert.ok((linux?.cpu?.usageCoreNanoSeconds?.value ?? 0n) > 0n, 'pod cpu');
+  assert.ok((linux?.memory?.workingSetBytes?.value ?? 0n) > 0n, 'pod memory');
+  await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 30n });
+}));
+
+test('logs: 10,000 lines written fast all reach the CRI log, in order', () => withPod(async (pod) => {
+  const id = await startContainer(cri, pod, wasm('lines', ['/app/lines.wasm', '10000']));
+  const exited = await waitState(cri, id, CONTAINER_EXITED);
+  assert.is(exited.exitCode, 0);
+  const lines = logLines(pod, 'lines_0.log');
+  const out = lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
+  assert.is(out.length, 10000);
+  out.forEach((text, i) => assert.is(text, `line ${i}`));
+  assert.equal(lines.filter((l) => l.stream === 'stderr').map((l) => l.text), Array.from({ length: 10 }, (_, i) => `err ${i * 1000}`));
+}));
+
+test('StopContainer with a 30 s grace ends a wasm container within 1 s (143); a native one ignoring SIGTERM is killed at the timeout', () => withPod(async (pod) => {
+  const app = await startContainer(cri, pod, wasm('stop-me', ['/app/spin.wasm']));
+  await waitState(cri, app, CONTAINER_RUNNING);
+  let started = Date.now();
+  await cri.call(RuntimeService.method.stopContainer, { containerId: app, timeout: 30n });
+  const wasmMs = Date.now() - started;
+  const stopped = await status(cri, app);
+  assert.is(stopped.exitCode, 143);
+  assert.ok(wasmMs < 1000, `took ${wasmMs} ms`);
+  const stubborn = await startContainer(cri, pod, { metadata: { name: 'stubborn', attempt: 0 }, image: { image: BUSYBOX_IMAGE }, command: ['sh', '-c', "trap '' TERM; while true; do sleep 1; done"], logPath: 'stubborn_0.log' });
+  await waitState(cri, stubborn, CONTAINER_RUNNING);
+  started = Date.now();
+  await cri.call(RuntimeService.method.stopContainer, { containerId: stubborn, timeout: 2n });
+  const nativeMs = Date.now() - started;
+  assert.is((await status(cri, stubborn)).exitCode, 137);
+  assert.ok(nativeMs >= 1900 && nativeMs < 5000, `took ${nativeMs} ms`);
+}));
+
+test('restart: a container created again with attempt 1 after its exit starts normally', () => withPod(async (pod) => {
+  const first = await startContainer(cri, pod, wasm('again', ['/app/hello.wasm'], { envs: [{ key: 'EXIT_CODE', value: '1' }] }));
+  assert.is((await waitState(cri, first, CONTAINER_EXITED)).exitCode, 1);
+  const second = await startContainer(cri, pod, { ...wasm('again', ['/app/hello.wasm']), metadata: { name: 'again', attempt: 1 }, logPath: 'again_1.log' });
+  const exited = await waitState(cri, second, CONTAINER_EXITED);
+  assert.is(exited.exitCode, 0);
+  assert.ok(logLines(pod, 'again_1.log').some((l) => l.text === 'arg[0]=/app/hello.wasm'));
+}));
+
+test('the Krustlet demo as a pod: stdout and stderr, env (ConfigMap, downward API), args, a file from a volume', () => withPod(async (pod) => {
+  const volume = mkdtempSync(join(work, 'volume-'));
+  writeFileSync(join(volume, 'message.txt'), 'hello from a volume\n');
+  const id = await startContainer(cri, pod, wasm('demo', ['/app/demo.wasm'], {
+    args: ['--greeting', 'hi'],
+    envs: [{ key: 'FOO', value: 'bar' }, { key: 'CONFIG_VALUE', value: 'from-configmap' }, { key: 'POD_NAME', value: pod.config.metadata!.name! }],
+    mounts: [{ containerPath: '/data', hostPath: volume, readonly: true }],
+  }));
+  const exited = await waitState(cri, id, CONTAINER_EXITED);
+  const lines = logLines(pod, 'demo_0.log');
+  assert.is(exited.exitCode, 0, JSON.stringify(lines));
+  const out = lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
+  assert.equal(out, ['hello from stdout', 'arg --greeting', 'arg hi', 'FOO=bar', 'CONFIG_VALUE=from-configmap', `POD_NAME=${pod.config.metadata!.name}`, 'volume: hello from a volume']);
+  assert.equal(lines.filter((l) => l.stream === 'stderr').map((l) => l.text), ['hello from stderr']);
+}));
+
+test('a hostNetwork pod runs a wasm container in the node\'s network namespace', () => withPod(async (pod) => {
+  const id = await startContainer(cri, pod, wasm('host', ['/app/spin.wasm']));
+  await waitState(cri, id, CONTAINER_RUNNING);
+  assert.is(nsOf(await taskPid(id), 'net'), nsOf(containerd.holderPid, 'net'));
+  await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 30n });
+}, { hostNetwork: true }));
+
+test('after every pod is removed nothing is left: processes, mounts, sockets, cgroups, network namespaces', async () => {
+  await new Promise((r) => setTimeout(r, 500));
+  const left = await leftovers(containerd, []);
+  assert.equal({ ...left, cgroups: [] }, NOTHING);
+  const netns = await containerd.exec('sh', ['-c', 'ls /run/netns 2>/dev/null; ip netns list 2>/dev/null']);
+  assert.is(netns.stdout.trim(), '');
+  const cgroups = await containerd.exec('sh', ['-c', 'find /sys/fs/cgroup -path "*wasmts-test/pod-*" -mindepth 1 -type d 2>/dev/null | grep -v "/pod-[^/]*$"']);
+  assert.is(cgroups.stdout.trim(), '', 'container cgroups under the pods\' cgroup parents');
+});
+
+test.run();
