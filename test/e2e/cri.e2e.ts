@@ -3,53 +3,26 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PrivateContainerd } from '../../scripts/private-containerd.ts';
-import { CriClient, RuntimeService } from '../cri/client.ts';
-import { BUSYBOX_IMAGE, PAUSE_IMAGE, WASM_TEST_IMAGE, buildPauseImage, buildTestImages } from '../fixtures/build.ts';
+import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
+import { RuntimeService, type CriClient } from '../cri/client.ts';
+import { BUSYBOX_IMAGE, WASM_TEST_IMAGE } from '../fixtures/build.ts';
+import { startCriNode } from './cri-node.ts';
 import { CONTAINER_EXITED, CONTAINER_RUNNING, logLines, removePod, runPod, startContainer, status, waitState, type Pod } from './kubelet.ts';
 import { leftovers, NOTHING, shimPids } from './leftovers.ts';
 
-const root = join(import.meta.dirname, '../..');
-const binary = join(root, 'dist/containerd-shim-wasmts-v1');
 const work = mkdtempSync('/tmp/wasmts-cri-');
-const CNI_CONFIG = JSON.stringify({
-  cniVersion: '1.0.0',
-  name: 'wasmts-test',
-  plugins: [{ type: 'bridge', bridge: 'wasmts0', isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.99.0.0/24' }]], routes: [{ dst: '0.0.0.0/0' }] } }],
-});
-
-// The node's config as an operator would have it: containerd's default, then our install; the test
-// only points it at its own images and CNI plugins, and at a node without CAP_SYS_RESOURCE.
-function nodeConfig(): string {
-  const path = join(work, 'config.toml');
-  writeFileSync(path, execFileSync('containerd', ['config', 'default'], { encoding: 'utf8' }));
-  execFileSync(binary, ['install', '--config', path, '--bin-dir', join(work, 'bin')], { encoding: 'utf8' });
-  return readFileSync(path, 'utf8')
-    .replace(/sandbox_image = ".*"/, `sandbox_image = "${PAUSE_IMAGE}"`)
-    .replace(/restrict_oom_score_adj = false/, 'restrict_oom_score_adj = true')
-    .replace(/bin_dir = "\/opt\/cni\/bin"/, 'bin_dir = "/usr/lib/cni"');
-}
-
-mkdirSync(join(work, 'bin'));
-const containerd = new PrivateContainerd({ shimDir: join(work, 'bin'), cri: true, network: true, config: nodeConfig() });
+let containerd: PrivateContainerd;
 let cri: CriClient;
 
 test.before(async () => {
-  const [images, pause] = await Promise.all([buildTestImages(), buildPauseImage()]);
-  await containerd.start();
-  await containerd.exec('sh', ['-c', `cat > /etc/cni/net.d/10-wasmts-test.conflist <<'EOF'\n${CNI_CONFIG}\nEOF`]);
-  for (const archive of [images.wasm, images.busybox, pause]) {
-    const result = await containerd.ctr(['-n', 'k8s.io', 'images', 'import', '--all-platforms', archive]);
-    if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
-  }
-  cri = new CriClient(containerd.socket);
+  ({ containerd, cri } = await startCriNode(work));
 });
 
 test.after(async () => {
   cri?.close();
-  await containerd.stop();
+  await containerd?.stop();
 });
 
 test('CRI runs: Version and Status answer', async () => {
@@ -223,6 +196,19 @@ test('a hostNetwork pod runs a wasm container in the node\'s network namespace',
   assert.is(nsOf(await taskPid(id), 'net'), nsOf(containerd.holderPid, 'net'));
   await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 30n });
 }, { hostNetwork: true }));
+
+test('user errors reach the CRI caller as a sentence that says what to do', () => withPod(async (pod) => {
+  // CRI's CreateContainer only records the container; the shim's Create runs at StartContainer.
+  const missing = await startContainer(cri, pod, wasm('missing', ['/app/missing.wasm'])).catch((e: Error) => e);
+  assert.instance(missing, Error);
+  assert.match((missing as Error).message, 'entrypoint "/app/missing.wasm" was not found in the container\'s root filesystem');
+  assert.match((missing as Error).message, 'check the image\'s entrypoint and the container\'s command');
+  const bad = await startContainer(cri, pod, wasm('bad', ['/app/bad.wasm'])).catch((e: Error) => e);
+  assert.match((bad as Error).message, '/app/bad.wasm is not a valid WebAssembly module');
+  assert.match(readFileSync(containerd.logPath, 'utf8'), 'entrypoint \\"/app/missing.wasm\\" was not found');
+  const unknown = await runPod(cri, join(work, 'logs'), { handler: 'nope' }).catch((e: Error) => e);
+  assert.match((unknown as Error).message, 'no runtime for "nope" is configured');
+}));
 
 test('after every pod is removed nothing is left: processes, mounts, sockets, cgroups, network namespaces', async () => {
   await new Promise((r) => setTimeout(r, 500));

@@ -1,0 +1,93 @@
+// Pods through containerd's CRI plugin, side by side in one run: time from RunPodSandbox to the
+// container's exit for a hello wasm pod (wasmts) and a busybox echo pod (runc); memory per running
+// wasm pod; 50 wasm pods started 10 at a time.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CriClient } from '../test/cri/client.ts';
+import { startCriNode } from '../test/e2e/cri-node.ts';
+import { CONTAINER_EXITED, CONTAINER_RUNNING, removePod, runPod, startContainer, waitState, type Pod } from '../test/e2e/kubelet.ts';
+import { BUSYBOX_IMAGE, WASM_TEST_IMAGE } from '../test/fixtures/build.ts';
+import { pidsMatching } from './processes.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const work = mkdtempSync('/tmp/wasmts-bench-pods-');
+const logs = join(work, 'logs');
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const pssKb = (pid: number) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+
+async function podToExit(cri: CriClient, handler: string, image: string, command: string[]): Promise<number> {
+  const started = performance.now();
+  const pod = await runPod(cri, logs, { handler });
+  const id = await startContainer(cri, pod, { metadata: { name: 'c', attempt: 0 }, image: { image }, command, logPath: 'c.log' });
+  const exited = await waitState(cri, id, CONTAINER_EXITED, 60_000);
+  const elapsed = performance.now() - started;
+  if (exited.exitCode !== 0) throw new Error(`${handler} pod exited ${exited.exitCode}`);
+  await removePod(cri, pod);
+  return elapsed;
+}
+
+async function runningWasmPod(cri: CriClient): Promise<{ pod: Pod; container: string }> {
+  const pod = await runPod(cri, logs);
+  const container = await startContainer(cri, pod, { metadata: { name: 'sleep', attempt: 0 }, image: { image: WASM_TEST_IMAGE }, command: ['/app/sleep.wasm', '600'], logPath: 'sleep.log' });
+  await waitState(cri, container, CONTAINER_RUNNING);
+  return { pod, container };
+}
+
+const { containerd, cri } = await startCriNode(work);
+try {
+  const line = (name: string, values: number[]) => `${name.padEnd(30)} median ${percentile(values, 50).toFixed(0).padStart(5)} ms   p95 ${percentile(values, 95).toFixed(0).padStart(5)} ms`;
+  const wasmPod = () => podToExit(cri, 'wasmts', WASM_TEST_IMAGE, ['/app/hello.wasm']);
+  const runcPod = () => podToExit(cri, 'runc', BUSYBOX_IMAGE, ['echo', 'hello']);
+  await wasmPod();
+  await runcPod();
+  const wasm: number[] = [];
+  const runc: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    wasm.push(await wasmPod());
+    runc.push(await runcPod());
+  }
+  console.log(`RunPodSandbox to container exit, ${RUNS} pods each, interleaved:`);
+  console.log(line('wasm hello pod (wasmts)', wasm));
+  console.log(line('busybox echo pod (runc)', runc));
+  console.log(`ratio wasm/runc: median ${(percentile(wasm, 50) / percentile(runc, 50)).toFixed(2)}   p95 ${(percentile(wasm, 95) / percentile(runc, 95)).toFixed(2)}`);
+
+  const memory = async (count: number) => {
+    const shims = pidsMatching((c) => c.includes('containerd-shim-wasmts-v1') && c.includes(containerd.socket));
+    const runcs = pidsMatching((c) => c.startsWith('runc ') && c.includes('/run/containerd/wasmts/k8s.io'));
+    const tasks = (await containerd.ctr(['-n', 'k8s.io', 'task', 'ls'])).stdout;
+    const taskPids = [...tasks.matchAll(/^\S+\s+(\d+)\s+RUNNING/gm)].map((m) => Number(m[1]));
+    const kb = [...shims, ...runcs, ...taskPids].reduce((sum, pid) => sum + pssKb(pid), 0);
+    console.log(`  ${count} running wasm pod(s): ${shims.length} shims, ${runcs.length} runc, ${taskPids.length} pause+runner; memory per pod (sum of PSS / pods): ${(kb / 1024 / count).toFixed(1)} MB`);
+  };
+  const one = await runningWasmPod(cri);
+  console.log('memory of running wasm pods (shim + runc + pause + runner):');
+  await memory(1);
+  await removePod(cri, one.pod);
+
+  const pods: Pod[] = [];
+  let failures = 0;
+  const started = performance.now();
+  for (let batch = 0; batch < 5; batch++) {
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => runningWasmPod(cri)));
+    for (const result of results) {
+      if (result.status === 'fulfilled') pods.push(result.value.pod);
+      else {
+        failures++;
+        console.log(`  failure: ${(result.reason as Error).message}`);
+      }
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`50 wasm pods started 10 at a time (sandbox + container running): ${seconds.toFixed(1)} s, ${(50 / seconds).toFixed(1)} pods/s, ${failures} failures`);
+  await memory(pods.length);
+  for (let i = 0; i < pods.length; i += 10) await Promise.all(pods.slice(i, i + 10).map((pod) => removePod(cri, pod)));
+} finally {
+  cri.close();
+  await containerd.stop();
+  rmSync(work, { recursive: true, force: true });
+}

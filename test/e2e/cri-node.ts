@@ -1,0 +1,41 @@
+// A Kubernetes node's container side for tests and benchmarks: a private containerd with its CRI
+// plugin, configured as an operator would (containerd's default config, then our `install`), a
+// bridge CNI network inside a network namespace of its own, and the test images imported.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PrivateContainerd } from '../../scripts/private-containerd.ts';
+import { CriClient } from '../cri/client.ts';
+import { PAUSE_IMAGE, buildPauseImage, buildTestImages } from '../fixtures/build.ts';
+
+const binary = join(import.meta.dirname, '../../dist/containerd-shim-wasmts-v1');
+const CNI_CONFIG = JSON.stringify({
+  cniVersion: '1.0.0',
+  name: 'wasmts-test',
+  plugins: [{ type: 'bridge', bridge: 'wasmts0', isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.99.0.0/16' }]], routes: [{ dst: '0.0.0.0/0' }] } }],
+});
+
+// The test only points the config at its own images and CNI plugins, and at a node without
+// CAP_SYS_RESOURCE.
+function nodeConfig(work: string): string {
+  const path = join(work, 'config.toml');
+  writeFileSync(path, execFileSync('containerd', ['config', 'default'], { encoding: 'utf8' }));
+  execFileSync(binary, ['install', '--config', path, '--bin-dir', join(work, 'bin')], { encoding: 'utf8' });
+  return readFileSync(path, 'utf8')
+    .replace(/sandbox_image = ".*"/, `sandbox_image = "${PAUSE_IMAGE}"`)
+    .replace(/restrict_oom_score_adj = false/, 'restrict_oom_score_adj = true')
+    .replace(/bin_dir = "\/opt\/cni\/bin"/, 'bin_dir = "/usr/lib/cni"');
+}
+
+export async function startCriNode(work: string): Promise<{ containerd: PrivateContainerd; cri: CriClient }> {
+  mkdirSync(join(work, 'bin'), { recursive: true });
+  const containerd = new PrivateContainerd({ shimDir: join(work, 'bin'), cri: true, network: true, config: nodeConfig(work) });
+  const [images, pause] = await Promise.all([buildTestImages(), buildPauseImage()]);
+  await containerd.start();
+  await containerd.exec('sh', ['-c', `cat > /etc/cni/net.d/10-wasmts-test.conflist <<'EOF'\n${CNI_CONFIG}\nEOF`]);
+  for (const archive of [images.wasm, images.busybox, pause]) {
+    const result = await containerd.ctr(['-n', 'k8s.io', 'images', 'import', '--all-platforms', archive]);
+    if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
+  }
+  return { containerd, cri: new CriClient(containerd.socket) };
+}

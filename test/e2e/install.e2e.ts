@@ -1,0 +1,65 @@
+// install, uninstall and doctor against a copy of containerd's real default config; containerd must
+// load what install writes (CRI sees the handler) and what uninstall leaves.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const binary = join(import.meta.dirname, '../../dist/containerd-shim-wasmts-v1');
+const work = mkdtempSync('/tmp/wasmts-install-');
+const config = join(work, 'config.toml');
+const binDir = join(work, 'bin');
+const original = execFileSync('containerd', ['config', 'default'], { encoding: 'utf8' }).replace(/^version = 2$/m, '# the operator\'s comment stays\nversion = 2');
+mkdirSync(binDir);
+test.after(() => rmSync(work, { recursive: true, force: true }));
+
+const shim = (...args: string[]) => spawnSync(binary, args, { encoding: 'utf8' });
+// containerd's own reading of a config: `config dump` fails on a file it cannot load.
+const dump = (path: string) => execFileSync('containerd', ['--config', path, 'config', 'dump'], { encoding: 'utf8' });
+
+test('install copies the binary, adds the handler containerd then loads, and prints the RuntimeClass', () => {
+  writeFileSync(config, original);
+  const result = shim('install', '--config', config, '--bin-dir', binDir);
+  assert.is(result.status, 0, result.stderr);
+  assert.ok(statSync(join(binDir, 'containerd-shim-wasmts-v1')).mode & 0o100);
+  assert.match(result.stdout, 'kind: RuntimeClass');
+  assert.match(result.stdout, 'handler: wasmts');
+  const text = readFileSync(config, 'utf8');
+  assert.ok(text.startsWith(original), 'everything before stays byte for byte, comments included');
+  assert.match(dump(config), /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.wasmts\][^\n]*\n(\s+\w+ = [^\n]*\n)*?\s+runtime_type = "io\.containerd\.wasmts\.v1"/);
+});
+
+test('a second install changes nothing; doctor reports the handler and the binary', () => {
+  const before = readFileSync(config, 'utf8');
+  assert.is(shim('install', '--config', config, '--bin-dir', binDir).status, 0);
+  assert.is(readFileSync(config, 'utf8'), before);
+  const doctor = shim('doctor', '--config', config, '--bin-dir', binDir);
+  assert.is(doctor.status, 0, doctor.stdout);
+  assert.match(doctor.stdout, /ok\s+handler/);
+  assert.match(doctor.stdout, /ok\s+runc/);
+  assert.match(doctor.stdout, /ok\s+containerd\s+containerd 1\.\d+/);
+});
+
+test('uninstall removes exactly what install added; doctor then says what to do', () => {
+  const result = shim('uninstall', '--config', config, '--bin-dir', binDir);
+  assert.is(result.status, 0, result.stderr);
+  assert.is(readFileSync(config, 'utf8'), original);
+  assert.not.ok(existsSync(join(binDir, 'containerd-shim-wasmts-v1')));
+  assert.not.match(dump(config), 'runtimes.wasmts');
+  const doctor = shim('doctor', '--config', config, '--bin-dir', binDir);
+  assert.is(doctor.status, 1);
+  assert.match(doctor.stdout, /FAIL\s+handler .*run containerd-shim-wasmts-v1 install/);
+});
+
+test('version 3 configs get the containerd 2.x table; version 1 is refused with what to do', () => {
+  writeFileSync(config, 'version = 3\n');
+  assert.is(shim('install', '--config', config, '--bin-dir', binDir).status, 0);
+  assert.match(readFileSync(config, 'utf8'), '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.wasmts]');
+  writeFileSync(config, '[plugins.cri]\n');
+  const refused = shim('install', '--config', config, '--bin-dir', binDir);
+  assert.is.not(refused.status, 0);
+  assert.match(refused.stderr, 'containerd config migrate');
+});
+
+test.run();
