@@ -82,12 +82,13 @@ export class PrivateContainerd {
     await this.startContainerd();
   }
 
-  async startContainerd(): Promise<void> {
+  // `env` is added to containerd's environment, which its shims inherit.
+  async startContainerd(env: Record<string, string> = {}): Promise<void> {
     const log = openSync(this.logPath, 'a');
-    const env = { ...process.env, PATH: `${this.#options.shimDir}:${process.env.PATH}` };
+    const fullEnv = { ...process.env, PATH: `${this.#options.shimDir}:${process.env.PATH}`, ...env };
     this.#containerd = spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', 'containerd', '--config', join(this.dir, 'config.toml')], {
       stdio: ['ignore', log, log],
-      env,
+      env: fullEnv,
     });
     closeSync(log);
     this.#containerdExited = new Promise((resolve) => this.#containerd!.once('exit', () => resolve()));

@@ -10,6 +10,7 @@ import { ClassifyError, classifyEntrypoint } from '../../oci/classify.ts';
 import { rewriteForWasm, type RunnerFiles } from '../../oci/rewrite.ts';
 import { readSpec, writeSpec } from '../../oci/spec.ts';
 import { cgroupProcs, metricsAny, oomKills } from './cgroup.ts';
+import { cgroupfsPath, isSystemdPath } from './cgroup-path.ts';
 import { mountRootfs, unmountRootfs } from './mounts.ts';
 import { removeRuncFiles } from './runc-files.ts';
 import { isGone, runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
@@ -70,7 +71,8 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
     throw error;
   }
   options.log.debug('bundle prepared', { id, kind: prepared.kind, cgroup: prepared.cgroupsPath });
-  const { cgroupsPath } = prepared;
+  const systemdCgroup = isSystemdPath(prepared.cgroupsPath);
+  const cgroupsPath = cgroupfsPath(prepared.cgroupsPath);
   const wasm = prepared.kind === 'wasm-module';
   let run: RuncProcess | undefined;
   let pid = 0;
@@ -84,7 +86,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
   return {
     exited,
     async start() {
-      run = runcRun({ root: options.runcRoot, id, bundle, stdio: [stdio.hasStdin ? 'pipe' : 'ignore', stdio.stdout ?? 'ignore', stdio.stderr ?? 'ignore'] });
+      run = runcRun({ root: options.runcRoot, id, bundle, systemdCgroup, stdio: [stdio.hasStdin ? 'pipe' : 'ignore', stdio.stdout ?? 'ignore', stdio.stderr ?? 'ignore'] });
       if (run.child.stdin) stdio.connectStdin(run.child.stdin);
       // runc holds its own copies of the output fds; ours would keep the FIFOs open past the exit.
       stdio.closeOutputs();

@@ -8,12 +8,14 @@ import { LOG_FILE, PID_FILE } from './runc-files.ts';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 
-export const RUNC = process.env.WASMTS_RUNC ?? 'runc';
+// The runc binary: WASMTS_RUNC in containerd's environment (shims inherit it), else runc on PATH.
+export const RUNC = process.env.WASMTS_RUNC || 'runc';
 
 export interface RuncRunOptions {
   root: string;
   id: string;
   bundle: string;
+  systemdCgroup: boolean;
   stdio: ['pipe' | 'ignore', number | 'ignore', number | 'ignore'];
 }
 
@@ -40,14 +42,14 @@ export function lastRuncError(log: string): string | undefined {
   return last;
 }
 
-function globalArgs(root: string, bundle: string): string[] {
-  return ['--root', root, '--log', join(bundle, LOG_FILE), '--log-format', 'json'];
+function globalArgs(root: string, bundle: string, systemdCgroup = false): string[] {
+  return ['--root', root, '--log', join(bundle, LOG_FILE), '--log-format', 'json', ...(systemdCgroup ? ['--systemd-cgroup'] : [])];
 }
 
 export function runcRun(options: RuncRunOptions): RuncProcess {
   const { root, id, bundle, stdio } = options;
   const pidFile = join(bundle, PID_FILE);
-  const args = [...globalArgs(root, bundle), 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
+  const args = [...globalArgs(root, bundle, options.systemdCgroup), 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
   const child = spawn(RUNC, args, { stdio, detached: true, cwd: bundle });
   const exited = new Promise<number>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));

@@ -249,4 +249,20 @@ test('containerd restarted while a task runs: the task keeps running and its exi
   assert.equal(await leftovers(containerd, ids), NOTHING);
 });
 
+test('without runc the error says to install it', async () => {
+  await containerd.stopContainerd();
+  await containerd.startContainerd({ WASMTS_RUNC: '/nonexistent/runc' });
+  try {
+    const result = await runWasm(['/app/hello.wasm']);
+    assert.is.not(result.code, 0);
+    assert.match(result.stderr, 'cannot run /nonexistent/runc');
+    assert.match(result.stderr, 'install runc (apt-get install runc)');
+  } finally {
+    await containerd.stopContainerd();
+    await containerd.startContainerd();
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await leftovers(containerd, ids), NOTHING);
+});
+
 test.run();
