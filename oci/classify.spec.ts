@@ -54,6 +54,14 @@ test('symlinks resolve against the rootfs, never the host', async () => {
   assert.match(String(loop), 'too many levels of symbolic links');
 });
 
+test('an entrypoint under a mount comes from a volume: left to runc as native', async () => {
+  const mounts = [{ destination: '/tools', type: 'bind', source: '/host/tools' }, { destination: '/', type: 'bind' }];
+  assert.equal(await classifyEntrypoint(root, process(['/tools/run']), mounts), { kind: 'native', path: '/tools/run', hostPath: undefined });
+  assert.is((await classifyEntrypoint(root, process(['run'], ['PATH=/bin:/tools']), mounts)).kind, 'native');
+  const outside = await classifyEntrypoint(root, process(['/toolsx/run']), mounts).catch((e: Error) => e);
+  assert.match(String(outside), 'was not found');
+});
+
 test('errors name the path and what was found', async () => {
   const message = async (args: string[], env: string[] = []) => (await classifyEntrypoint(root, process(args, env)).catch((e: Error) => e)) as Error;
   assert.match((await message(['/app/missing.wasm'])).message, 'entrypoint "/app/missing.wasm" was not found in the container\'s root filesystem at /app/missing.wasm');

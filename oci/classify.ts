@@ -2,13 +2,13 @@
 // wasm component, or a native program (ELF or script) that runc runs as it is.
 import { open, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { DEFAULT_PATH, envValue, type OciProcess } from './spec.ts';
+import { DEFAULT_PATH, envValue, type OciMount, type OciProcess } from './spec.ts';
 import { ResolveError, resolveInRoot } from './resolve.ts';
 
 export type Classification =
   | { kind: 'wasm-module'; path: string; hostPath: string }
   | { kind: 'wasm-component'; path: string; hostPath: string }
-  | { kind: 'native'; path: string; hostPath: string };
+  | { kind: 'native'; path: string; hostPath: string | undefined };
 
 export class ClassifyError extends Error {}
 
@@ -36,7 +36,13 @@ function candidates(process: OciProcess, entry: string): string[] {
   return searchPath.split(':').filter(Boolean).map((dir) => posix.join(dir, entry));
 }
 
-export async function classifyEntrypoint(rootfs: string, process: OciProcess | undefined): Promise<Classification> {
+// Under a mount point the entrypoint comes from a volume, not the image: it cannot be read before
+// runc mounts it, and runc runs (or refuses) it as it would for any container.
+function fromVolume(path: string, mounts: OciMount[]): boolean {
+  return mounts.some((mount) => mount.destination !== '/' && (path === mount.destination || path.startsWith(`${mount.destination.replace(/\/$/, '')}/`)));
+}
+
+export async function classifyEntrypoint(rootfs: string, process: OciProcess | undefined, mounts: OciMount[] = []): Promise<Classification> {
   const entry = process?.args?.[0];
   if (!process || !entry) throw new ClassifyError('the OCI spec has no process.args: set an entrypoint or command on the image or container');
   const tried = candidates(process, entry);
@@ -54,6 +60,8 @@ export async function classifyEntrypoint(rootfs: string, process: OciProcess | u
     if (!kind) throw new ClassifyError(`entrypoint ${path} is ${describe(header.subarray(0, bytesRead))}: point the image's entrypoint at a .wasm module or a program`);
     return { kind, path, hostPath };
   }
+  const mounted = tried.find((path) => fromVolume(path, mounts));
+  if (mounted) return { kind: 'native', path: mounted, hostPath: undefined };
   const where = entry.includes('/') ? tried[0] : `any PATH directory (${tried.map(posix.dirname).join(':')})`;
   throw new ClassifyError(`entrypoint ${JSON.stringify(entry)} was not found in the container's root filesystem at ${where}: check the image's entrypoint and the container's command`);
 }

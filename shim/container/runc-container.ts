@@ -34,7 +34,7 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
   if (spec.process?.terminal) throw invalidArgument('this container asks for a terminal (tty), which wasmts does not support yet: run it without -t / tty: true');
   let classification;
   try {
-    classification = await classifyEntrypoint(rootfs, spec.process);
+    classification = await classifyEntrypoint(rootfs, spec.process, spec.mounts);
   } catch (error) {
     // The entrypoint is the user's input: whatever stops us from reading it is theirs to fix.
     throw invalidArgument(error instanceof ClassifyError ? error.message : `cannot read the entrypoint: ${(error as Error).message}`);
