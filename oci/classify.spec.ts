@@ -58,6 +58,7 @@ test('an entrypoint under a mount comes from a volume: left to runc as native', 
   const mounts = [{ destination: '/tools', type: 'bind', source: '/host/tools' }, { destination: '/', type: 'bind' }];
   assert.equal(await classifyEntrypoint(root, process(['/tools/run']), mounts), { kind: 'native', path: '/tools/run', hostPath: undefined });
   assert.is((await classifyEntrypoint(root, process(['run'], ['PATH=/bin:/tools']), mounts)).kind, 'native');
+  assert.is((await classifyEntrypoint(root, process(['/app/hello.wasm']), [{ destination: '/app' }])).kind, 'native', 'a volume over /app hides the image\'s module');
   const outside = await classifyEntrypoint(root, process(['/toolsx/run']), mounts).catch((e: Error) => e);
   assert.match(String(outside), 'was not found');
 });

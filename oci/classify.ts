@@ -47,6 +47,8 @@ export async function classifyEntrypoint(rootfs: string, process: OciProcess | u
   if (!process || !entry) throw new ClassifyError('the OCI spec has no process.args: set an entrypoint or command on the image or container');
   const tried = candidates(process, entry);
   for (const path of tried) {
+    // A volume mounted over the path hides what the image has there.
+    if (fromVolume(path, mounts)) return { kind: 'native', path, hostPath: undefined };
     const hostPath = await resolveInRoot(rootfs, path).catch((error: Error) => {
       throw error instanceof ResolveError ? new ClassifyError(`entrypoint ${path}: ${error.message}`) : error;
     });
@@ -60,8 +62,6 @@ export async function classifyEntrypoint(rootfs: string, process: OciProcess | u
     if (!kind) throw new ClassifyError(`entrypoint ${path} is ${describe(header.subarray(0, bytesRead))}: point the image's entrypoint at a .wasm module or a program`);
     return { kind, path, hostPath };
   }
-  const mounted = tried.find((path) => fromVolume(path, mounts));
-  if (mounted) return { kind: 'native', path: mounted, hostPath: undefined };
   const where = entry.includes('/') ? tried[0] : `any PATH directory (${tried.map(posix.dirname).join(':')})`;
   throw new ClassifyError(`entrypoint ${JSON.stringify(entry)} was not found in the container's root filesystem at ${where}: check the image's entrypoint and the container's command`);
 }

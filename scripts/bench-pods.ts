@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CriClient } from '../test/cri/client.ts';
-import { startCriNode } from '../test/e2e/cri-node.ts';
+import { removePodCgroups, startCriNode } from '../test/e2e/cri-node.ts';
 import { CONTAINER_EXITED, CONTAINER_RUNNING, removePod, runPod, startContainer, waitState, type Pod } from '../test/e2e/kubelet.ts';
 import { BUSYBOX_IMAGE, WASM_TEST_IMAGE } from '../test/fixtures/build.ts';
 import { pidsMatching } from './processes.ts';
@@ -23,19 +23,27 @@ const pssKb = (pid: number) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/pr
 async function podToExit(cri: CriClient, handler: string, image: string, command: string[]): Promise<number> {
   const started = performance.now();
   const pod = await runPod(cri, logs, { handler });
-  const id = await startContainer(cri, pod, { metadata: { name: 'c', attempt: 0 }, image: { image }, command, logPath: 'c.log' });
-  const exited = await waitState(cri, id, CONTAINER_EXITED, 60_000);
-  const elapsed = performance.now() - started;
-  if (exited.exitCode !== 0) throw new Error(`${handler} pod exited ${exited.exitCode}`);
-  await removePod(cri, pod);
-  return elapsed;
+  try {
+    const id = await startContainer(cri, pod, { metadata: { name: 'c', attempt: 0 }, image: { image }, command, logPath: 'c.log' });
+    const exited = await waitState(cri, id, CONTAINER_EXITED, 60_000);
+    const elapsed = performance.now() - started;
+    if (exited.exitCode !== 0) throw new Error(`${handler} pod exited ${exited.exitCode}`);
+    return elapsed;
+  } finally {
+    await removePod(cri, pod);
+  }
 }
 
 async function runningWasmPod(cri: CriClient): Promise<{ pod: Pod; container: string }> {
   const pod = await runPod(cri, logs);
-  const container = await startContainer(cri, pod, { metadata: { name: 'sleep', attempt: 0 }, image: { image: WASM_TEST_IMAGE }, command: ['/app/sleep.wasm', '600'], logPath: 'sleep.log' });
-  await waitState(cri, container, CONTAINER_RUNNING);
-  return { pod, container };
+  try {
+    const container = await startContainer(cri, pod, { metadata: { name: 'sleep', attempt: 0 }, image: { image: WASM_TEST_IMAGE }, command: ['/app/sleep.wasm', '600'], logPath: 'sleep.log' });
+    await waitState(cri, container, CONTAINER_RUNNING);
+    return { pod, container };
+  } catch (error) {
+    await removePod(cri, pod).catch(() => {});
+    throw error;
+  }
 }
 
 const { containerd, cri } = await startCriNode(work);
@@ -89,5 +97,6 @@ try {
 } finally {
   cri.close();
   await containerd.stop();
+  removePodCgroups();
   rmSync(work, { recursive: true, force: true });
 }

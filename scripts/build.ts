@@ -26,6 +26,8 @@ const seaConfig = {
   useCodeCache: true,
   // node:wasi warns that it is experimental on every start; that line would land in the guest's stderr.
   execArgv: ['--no-warnings'],
+  // The RuntimeClass `install` prints: the same file operators find in configs/.
+  assets: { 'runtimeclass.yaml': join(root, 'configs/kubernetes/runtimeclass.yaml') },
 };
 writeFileSync(join(out, 'sea-config.json'), JSON.stringify(seaConfig));
 // Both tools chatter on success (postject's ELF library warns about section names); their output is

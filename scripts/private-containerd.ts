@@ -4,6 +4,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pidsMatching } from './processes.ts';
 
 export const PRIVATE_PATHS = ['/run/containerd', '/var/lib/cni', '/opt/containerd', '/etc/cni/net.d', '/run/netns'];
 
@@ -18,7 +19,6 @@ export interface PrivateContainerdOptions {
   cri?: boolean;
   // Also a network namespace of its own: pods' bridge and addresses never touch the host's network.
   network?: boolean;
-  extraConfig?: string;
   // A full config (say containerd's default, edited by `install`) to use instead of the minimal one;
   // its root, state and socket are replaced by this instance's own.
   config?: string;
@@ -63,7 +63,6 @@ export class PrivateContainerd {
       `  address = "${this.socket}"`,
       '[debug]',
       '  level = "debug"',
-      this.#options.extraConfig ?? '',
     ].join('\n');
   }
 
@@ -95,9 +94,10 @@ export class PrivateContainerd {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       if (existsSync(this.socket) && (await this.ctr(['version'])).code === 0) return;
-      if (this.#containerd.exitCode !== null) throw new Error(`containerd exited early; see ${this.logPath}`);
+      if (this.#containerd.exitCode !== null || this.#containerd.signalCode !== null) throw new Error(`containerd exited early; see ${this.logPath}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    this.#containerd.kill('SIGKILL');
     throw new Error(`containerd did not answer in 20 s; see ${this.logPath}`);
   }
 
@@ -133,8 +133,19 @@ export class PrivateContainerd {
     return spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', 'ctr', '--address', this.socket, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
+  // Also removes what a failed test may have left: containers runc still holds, and their shims.
   async stop(): Promise<void> {
+    if (this.#holder && this.#holder.exitCode === null) {
+      await this.exec('sh', ['-c', 'for root in /run/containerd/wasmts/*; do for c in $(ls "$root" 2>/dev/null); do runc --root "$root" delete --force "$c"; done; done 2>/dev/null; true']);
+    }
     await this.stopContainerd();
+    for (const pid of pidsMatching((cmdline) => cmdline.includes('containerd-shim-wasmts-v1') && cmdline.includes(this.socket))) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
     if (this.#holder && this.#holder.exitCode === null) {
       const exited = new Promise((resolve) => this.#holder!.once('exit', resolve));
       this.#holder.kill('SIGKILL');

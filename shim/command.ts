@@ -21,7 +21,12 @@ async function operatorCommand(command: 'install' | 'uninstall' | 'doctor', args
   const { install, parseInstallArgs, uninstall } = await import('./install/install.ts');
   const options = parseInstallArgs(args);
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  if (command === 'install') return install(options, process.execPath, log);
+  if (command === 'install') {
+    const sea = await import('node:sea');
+    // From the sources, process.execPath is node itself: installing that as the shim would be wrong.
+    if (!sea.isSea()) throw new Error('install copies the single executable: run it from dist/containerd-shim-wasmts-v1 (make build)');
+    return install(options, process.execPath, sea.getAsset('runtimeclass.yaml', 'utf8'), log);
+  }
   if (command === 'uninstall') return uninstall(options, log);
   const { doctorChecks, printChecks } = await import('./install/doctor.ts');
   if (!printChecks(doctorChecks(options), log)) process.exitCode = 1;

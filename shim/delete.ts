@@ -3,23 +3,15 @@
 // and always prints a DeleteResponse: each step is tried whatever the others did.
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { join } from 'node:path';
 import { runcRoot } from './runc-root.ts';
 import { encodeDeleteResponse } from './delete-response.ts';
 import { unmountRootfs } from './container/mounts.ts';
 import { recordedPid, removeRuncFiles } from './container/runc-files.ts';
 import type { ShimFlags } from './flags.ts';
+import { answers } from './socket-probe.ts';
 
 const SIGKILL = 9;
-
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(path);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
 
 // The daemon's socket outlives a daemon that was killed; one that still answers serves other tasks.
 async function removeDeadSocket(bundle: string): Promise<void> {

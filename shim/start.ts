@@ -5,18 +5,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readSpec } from '../oci/spec.ts';
 import { groupOf, socketPath } from './address.ts';
+import { answers } from './socket-probe.ts';
 import type { ShimFlags } from './flags.ts';
 import { selfCommand } from './self.ts';
 
 const READY_TIMEOUT_MS = 10_000;
-
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(path);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
 
 function spawnDaemon(flags: ShimFlags, group: string, bundle: string, socket: string): Promise<void> {
   const self = selfCommand();

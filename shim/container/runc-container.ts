@@ -19,6 +19,7 @@ import { checkModuleFile } from './wasm-check.ts';
 import { planWasmSignal, reportedStatus, type SignalPlan } from './wasm-signals.ts';
 
 const GUEST_FILE_NAME = 'wasmts-guest.json';
+const CLEANUP_WAIT_MS = 10_000;
 
 export interface RuncContainerOptions {
   runcRoot: string;
@@ -122,8 +123,12 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       cleaned = true;
       stdio.close();
       if (run && run.child.exitCode === null && run.child.signalCode === null) {
-        await runcKillAll(options.runcRoot, bundle, id, 9).catch(() => {});
-        await run.exited;
+        // runc may have no state to kill by yet (still creating): then its process group goes.
+        await runcKillAll(options.runcRoot, bundle, id, 9).catch(() => {
+          if (run?.child.pid) process.kill(-run.child.pid, 'SIGKILL');
+        });
+        const exited = await Promise.race([run.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), CLEANUP_WAIT_MS))]);
+        if (!exited) options.log.error('the container did not end after SIGKILL; its processes may be left', { id, pid });
       }
       await (removal ?? removeContainer());
       await removeRuncFiles(bundle);

@@ -44,7 +44,25 @@ test('uninstall removes exactly what install added', () => {
   assert.equal(removeHandler(v2), { text: v2, changed: false });
 });
 
-test('a handler defined by hand is left alone and reported', () => {
+test('a handler defined by hand, however it is spelt, is left alone and reported', () => {
+  for (const spelling of [
+    '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmts] # from ansible',
+    '[ plugins . "io.containerd.grpc.v1.cri" . containerd . runtimes . "wasmts" ]',
+    '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes]\n  wasmts.runtime_type = "io.containerd.wasmts.v1"',
+  ]) {
+    const result = addHandler(`${v2}\n${spelling}\n`);
+    assert.is(result.changed, false, spelling);
+    assert.ok(hasHandler(`${v2}\n${spelling}\n`), spelling);
+  }
+  assert.not.ok(hasHandler(`${v2}\n# [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmts]\n`), 'a comment is not a definition');
+});
+
+test('whitespace-only and CRLF configs', () => {
+  assert.match(addHandler('\n\n').text, /^version = 2\n/);
+  assert.is(configVersion('version = 2 # note\r\nroot = "/x"\r\n'), 2);
+});
+
+test('a handler defined by hand is left alone and reported (exact header)', () => {
   const byHand = `${v2}\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmts]\n  runtime_type = "io.containerd.wasmts.v1"\n`;
   const result = addHandler(byHand);
   assert.is(result.changed, false);

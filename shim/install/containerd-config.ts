@@ -10,7 +10,7 @@ const END = '# END wasmts';
 export type ConfigVersion = 2 | 3;
 
 export function configVersion(text: string): ConfigVersion {
-  const match = /^\s*version\s*=\s*(\d+)\s*(#.*)?$/m.exec(text);
+  const match = /^\s*version\s*=\s*(\d+)\s*(#[^\r\n]*)?\r?$/m.exec(text);
   if (!match) {
     if (text.trim() === '') return 2;
     throw new Error('the containerd config has no `version = 2` or `version = 3` line (version 1 configs are not supported): run `containerd config migrate` first');
@@ -39,14 +39,14 @@ export function addHandler(text: string): AddResult {
     const updated = appendBlock(current.text, version);
     return { text: updated, changed: updated !== text };
   }
-  if (text.split('\n').some((line) => line.trim().replaceAll("'", '"') === table)) {
-    return { text, changed: false, note: `the config already defines ${table} by hand; left as it is` };
+  if (definesHandler(text)) {
+    return { text, changed: false, note: `the config already defines the ${HANDLER} runtime by hand (${table}); left as it is` };
   }
   return { text: appendBlock(text, version), changed: true };
 }
 
 function appendBlock(text: string, version: ConfigVersion): string {
-  const base = text === '' ? 'version = 2\n' : text;
+  const base = text.trim() === '' ? 'version = 2\n' : text;
   const separator = base.endsWith('\n') ? '\n' : '\n\n';
   return `${base}${separator}${block(version)}`;
 }
@@ -63,13 +63,24 @@ export function removeHandler(text: string): { text: string; changed: boolean } 
   return { text: before + after, changed: true };
 }
 
+// A table header or dotted key naming `runtimes.wasmts`, however it is spelt: quoted or not, with
+// spaces or a trailing comment. Appending a second definition would make containerd refuse the file.
+function definesHandler(text: string): boolean {
+  let table = '';
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/#.*$/, '').replace(/["'\s]/g, '');
+    if (line.startsWith('[')) table = line.replace(/^\[+|\]+$/g, '');
+    const key = line.startsWith('[') ? table : `${table}.${line.split('=')[0]}`;
+    if (/(^|\.)runtimes\.wasmts(\.|$)/.test(key)) return true;
+  }
+  return false;
+}
+
 export function hasHandler(text: string): boolean {
-  let version: ConfigVersion;
   try {
-    version = configVersion(text);
+    configVersion(text);
   } catch {
     return false;
   }
-  const table = handlerTable(version);
-  return text.split('\n').some((line) => line.trim().replaceAll("'", '"') === table);
+  return definesHandler(text);
 }

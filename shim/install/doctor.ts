@@ -42,8 +42,8 @@ export function doctorChecks(options: InstallOptions): Check[] {
     checks.push(hasHandler(config)
       ? { name: 'handler', ok: true, detail: `${options.config} has the "${HANDLER}" runtime handler` }
       : { name: 'handler', ok: false, detail: `${options.config} has no "${HANDLER}" runtime handler: run containerd-shim-wasmts-v1 install` });
-    const systemd = /SystemdCgroup\s*=\s*true/.test(config);
-    checks.push({ name: 'cgroup driver', ok: true, detail: systemd ? 'runc uses the systemd driver here; wasmts containers use cgroupfs paths as given by containerd' : 'cgroupfs' });
+    const systemd = /^\s*SystemdCgroup\s*=\s*true/m.test(config);
+    checks.push({ name: 'cgroup driver', ok: true, detail: systemd ? 'systemd (wasmts passes --systemd-cgroup to runc for systemd cgroup paths)' : 'cgroupfs' });
   }
   const installed = join(options.binDir || DEFAULT_BIN_DIR, BINARY_NAME);
   checks.push(existsSync(installed)

@@ -159,6 +159,8 @@ export class TaskService {
     const task = this.#get(request.id);
     if (task.starting) transition(task.id, 'running', 'delete');
     const next = transition(task.id, task.state, 'delete');
+    // TaskExit goes out before TaskDelete, even when Delete comes while the exit is being reported.
+    if (task.state === 'stopped') await task.exitHandled;
     // Whatever cleanup finds, the task is gone for containerd: a Delete it retries must not find a
     // half-removed task, and what could not be removed is logged for the operator.
     await task.container.cleanup().catch((error: Error) => {

@@ -31,11 +31,21 @@ export async function startCriNode(work: string): Promise<{ containerd: PrivateC
   mkdirSync(join(work, 'bin'), { recursive: true });
   const containerd = new PrivateContainerd({ shimDir: join(work, 'bin'), cri: true, network: true, config: nodeConfig(work) });
   const [images, pause] = await Promise.all([buildTestImages(), buildPauseImage()]);
-  await containerd.start();
-  await containerd.exec('sh', ['-c', `cat > /etc/cni/net.d/10-wasmts-test.conflist <<'EOF'\n${CNI_CONFIG}\nEOF`]);
-  for (const archive of [images.wasm, images.busybox, pause]) {
-    const result = await containerd.ctr(['-n', 'k8s.io', 'images', 'import', '--all-platforms', archive]);
-    if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
+  try {
+    await containerd.start();
+    await containerd.exec('sh', ['-c', `cat > /etc/cni/net.d/10-wasmts-test.conflist <<'EOF'\n${CNI_CONFIG}\nEOF`]);
+    for (const archive of [images.wasm, images.busybox, pause]) {
+      const result = await containerd.ctr(['-n', 'k8s.io', 'images', 'import', '--all-platforms', archive]);
+      if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
+    }
+  } catch (error) {
+    await containerd.stop();
+    throw error;
   }
   return { containerd, cri: new CriClient(containerd.socket) };
+}
+
+// The kubelet removes a pod's cgroup parent; our stand-in leaves it to this, once all pods are gone.
+export function removePodCgroups(): void {
+  execFileSync('sh', ['-c', 'find /sys/fs/cgroup -depth -type d -path "*/wasmts-test*" -exec rmdir {} + 2>/dev/null; true']);
 }

@@ -10,7 +10,8 @@ import { RuntimeService, type CriClient } from '../cri/client.ts';
 import { BUSYBOX_IMAGE, WASM_TEST_IMAGE } from '../fixtures/build.ts';
 import { startCriNode } from './cri-node.ts';
 import { CONTAINER_EXITED, CONTAINER_RUNNING, logLines, removePod, runPod, startContainer, status, waitState, type Pod } from './kubelet.ts';
-import { leftovers, NOTHING, shimPids } from './leftovers.ts';
+import { NOTHING, settledLeftovers, shimPids } from './leftovers.ts';
+import { removePodCgroups } from './cri-node.ts';
 
 const work = mkdtempSync('/tmp/wasmts-cri-');
 let containerd: PrivateContainerd;
@@ -23,6 +24,7 @@ test.before(async () => {
 test.after(async () => {
   cri?.close();
   await containerd?.stop();
+  removePodCgroups();
 });
 
 test('CRI runs: Version and Status answer', async () => {
@@ -32,8 +34,7 @@ test('CRI runs: Version and Status answer', async () => {
   assert.ok(statusResponse.status!.conditions.every((c) => c.status), JSON.stringify(statusResponse.status!.conditions));
 });
 
-test('a wasm pod: sandbox and container share one shim; logs, exit code and reason as for any container', async () => {
-  const pod = await runPod(cri, work);
+test('a wasm pod: sandbox and container share one shim; logs, exit code and reason as for any container', () => withPod(async (pod) => {
   const id = await startContainer(cri, pod, {
     metadata: { name: 'hello', attempt: 0 },
     image: { image: WASM_TEST_IMAGE },
@@ -48,10 +49,9 @@ test('a wasm pod: sandbox and container share one shim; logs, exit code and reas
   const lines = logLines(pod, 'hello_0.log');
   assert.ok(lines.some((l) => l.stream === 'stdout' && l.text === 'arg[2]=cri'), JSON.stringify(lines));
   assert.ok(lines.some((l) => l.stream === 'stderr' && l.text === 'hello on stderr'));
-  assert.is(shimPids(containerd).length, 1);
+  assert.is(shimPids(containerd, pod.id).length, 1);
   await cri.call(RuntimeService.method.removeContainer, { containerId: id });
-  await removePod(cri, pod);
-});
+}));
 
 async function taskPid(containerId: string): Promise<number> {
   const tasks = (await containerd.ctr(['-n', 'k8s.io', 'task', 'ls'])).stdout;
@@ -96,7 +96,7 @@ test('a wasm container joins the pod\'s network, IPC and UTS namespaces; a nativ
     assert.is(nsOf(await taskPid(app), ns), nsOf(sandboxPid, ns), `wasm ${ns}`);
     assert.is(nsOf(await taskPid(sidecar), ns), nsOf(sandboxPid, ns), `sidecar ${ns}`);
   }
-  assert.is(shimPids(containerd).length, 1, 'one shim for the pod');
+  assert.is(shimPids(containerd, pod.id).length, 1, 'one shim for the pod');
   for (const id of [app, sidecar]) await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 2n });
 }));
 
@@ -162,7 +162,7 @@ test('StopContainer with a 30 s grace ends a wasm container within 1 s (143); a 
   await cri.call(RuntimeService.method.stopContainer, { containerId: stubborn, timeout: 2n });
   const nativeMs = Date.now() - started;
   assert.is((await status(cri, stubborn)).exitCode, 137);
-  assert.ok(nativeMs >= 1900 && nativeMs < 5000, `took ${nativeMs} ms`);
+  assert.ok(nativeMs >= 1900 && nativeMs < 15_000, `took ${nativeMs} ms`);
 }));
 
 test('restart: a container created again with attempt 1 after its exit starts normally', () => withPod(async (pod) => {
@@ -211,8 +211,7 @@ test('user errors reach the CRI caller as a sentence that says what to do', () =
 }));
 
 test('after every pod is removed nothing is left: processes, mounts, sockets, cgroups, network namespaces', async () => {
-  await new Promise((r) => setTimeout(r, 500));
-  const left = await leftovers(containerd, []);
+  const left = await settledLeftovers(containerd, []);
   assert.equal({ ...left, cgroups: [] }, NOTHING);
   const netns = await containerd.exec('sh', ['-c', 'ls /run/netns 2>/dev/null; ip netns list 2>/dev/null']);
   assert.is(netns.stdout.trim(), '');

@@ -5,7 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { BUSYBOX_IMAGE, WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
-import { leftovers, NOTHING, shimPids } from './leftovers.ts';
+import { leftovers, NOTHING, settledLeftovers, shimPids } from './leftovers.ts';
 
 const root = join(import.meta.dirname, '../..');
 const RUNTIME = ['--runtime', 'io.containerd.wasmts.v1'];
@@ -201,9 +201,9 @@ test('a shim killed while its task runs: containerd\'s cleanup through our delet
   }
   await containerd.ctr(['task', 'delete', id]);
   assert.is((await containerd.ctr(['container', 'rm', id])).code, 0);
-  await new Promise((r) => setTimeout(r, 500));
   // containerd deleted the task itself once the shim died, so `ctr task delete` had nothing to remove
   // ctr's own FIFOs with: those are ctr's, not the shim's. Everything of ours must be gone.
+  await settledLeftovers(containerd, ids);
   const left = await leftovers(containerd, ids);
   await containerd.exec('sh', ['-c', `rm -f /run/containerd/fifo/*/${id}-*`]);
   assert.equal({ ...left, fifos: left.fifos.filter((fifo) => !fifo.includes(id)) }, NOTHING);
@@ -228,8 +228,7 @@ test('20 runs in a row and 10 at once leave nothing behind', async () => {
     assert.is(result.code, 0, result.stderr);
     assert.match(result.stdout, `arg[1]=par-${i}`);
   });
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(await leftovers(containerd, ids), NOTHING);
+  assert.equal(await settledLeftovers(containerd, ids), NOTHING);
 });
 
 test('containerd restarted while a task runs: the task keeps running and its exit is still seen', async () => {
@@ -245,8 +244,7 @@ test('containerd restarted while a task runs: the task keeps running and its exi
   assert.is(attach.code, 7, attach.stderr);
   await containerd.ctr(['task', 'delete', id]);
   assert.is((await containerd.ctr(['container', 'rm', id])).code, 0);
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(await leftovers(containerd, ids), NOTHING);
+  assert.equal(await settledLeftovers(containerd, ids), NOTHING);
 });
 
 test('without runc the error says to install it', async () => {
@@ -261,8 +259,7 @@ test('without runc the error says to install it', async () => {
     await containerd.stopContainerd();
     await containerd.startContainerd();
   }
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(await leftovers(containerd, ids), NOTHING);
+  assert.equal(await settledLeftovers(containerd, ids), NOTHING);
 });
 
 test.run();

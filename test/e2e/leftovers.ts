@@ -32,8 +32,19 @@ export async function leftovers(containerd: PrivateContainerd, ids: string[]): P
   };
 }
 
-export function shimPids(containerd: PrivateContainerd): number[] {
-  return processesMatching(new RegExp(`containerd-shim-wasmts-v1 .*${containerd.socket}`));
+export function shimPids(containerd: PrivateContainerd, group?: string): number[] {
+  return processesMatching(new RegExp(`containerd-shim-wasmts-v1 .*${containerd.socket}.*${group ? ` -id ${group} ` : ''}`));
+}
+
+// Shims exit and runc cleans up shortly after the last call returns: poll rather than guess a sleep.
+export async function settledLeftovers(containerd: PrivateContainerd, ids: string[], deadlineMs = 15_000): Promise<Leftovers> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const left = await leftovers(containerd, ids);
+    const clean = left.shims === 0 && left.runc === 0 && left.mounts.length === 0 && left.sockets.length === 0 && left.fifos.length === 0 && left.cgroups.length === 0;
+    if (clean || Date.now() > until) return left;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export const NOTHING: Leftovers = { shims: 0, runc: 0, mounts: [], sockets: [], fifos: [], cgroups: [] };
