@@ -125,9 +125,15 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       if (run && run.child.exitCode === null && run.child.signalCode === null) {
         // runc may have no state to kill by yet (still creating): then its process group goes.
         await runcKillAll(options.runcRoot, bundle, id, 9).catch(() => {
-          if (run?.child.pid) process.kill(-run.child.pid, 'SIGKILL');
+          try {
+            if (run?.child.pid) process.kill(-run.child.pid, 'SIGKILL');
+          } catch {
+            // The group is gone already.
+          }
         });
-        const exited = await Promise.race([run.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), CLEANUP_WAIT_MS))]);
+        let timer: NodeJS.Timeout | undefined;
+        const exited = await Promise.race([run.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), CLEANUP_WAIT_MS)))]);
+        clearTimeout(timer);
         if (!exited) options.log.error('the container did not end after SIGKILL; its processes may be left', { id, pid });
       }
       await (removal ?? removeContainer());
