@@ -1,6 +1,5 @@
 // `start`: find or spawn the daemon of this task's group, print its address, exit.
-import { spawn } from 'node:child_process';
-import net from 'node:net';
+import type net from 'node:net';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readSpec } from '../oci/spec.ts';
@@ -11,7 +10,10 @@ import { selfCommand } from './self.ts';
 
 const READY_TIMEOUT_MS = 10_000;
 
-function spawnDaemon(flags: ShimFlags, group: string, bundle: string, socket: string): Promise<void> {
+// child_process is loaded only here: for every container after a pod's first, the daemon exists and
+// `start` just prints its address (containerd runs `start` once per container).
+async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, socket: string): Promise<void> {
+  const { spawn } = await import('node:child_process');
   const self = selfCommand();
   const args = [...self.args, '-namespace', flags.namespace, '-address', flags.address, '-publish-binary', flags.publishBinary,
     '-id', group, '-bundle', bundle, '-socket', socket, ...(flags.debug ? ['-debug'] : []), 'serve'];
