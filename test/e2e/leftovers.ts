@@ -24,7 +24,8 @@ export async function leftovers(containerd: PrivateContainerd, ids: string[]): P
   const inside = async (script: string) => (await containerd.exec('sh', ['-c', script])).stdout.split('\n').filter(Boolean);
   return {
     shims: shimPids(containerd).length,
-    runc: processesMatching(/runc .*\/run\/containerd\/wasmts/).length,
+    // runc's --log names this containerd's state directory: other containerds' runc are not ours.
+    runc: pidsMatching((cmdline) => cmdline.startsWith('runc ') && cmdline.includes(containerd.dir)).length,
     mounts: (await inside('cat /proc/self/mountinfo')).filter((line) => line.includes(containerd.dir) && line.includes('io.containerd.runtime.v2.task')),
     sockets: await inside('ls /run/containerd/s 2>/dev/null'),
     fifos: await inside('find /run/containerd/fifo -type p 2>/dev/null'),
