@@ -46,7 +46,7 @@ async function runningWasmPod(cri: CriClient): Promise<{ pod: Pod; container: st
   }
 }
 
-const { containerd, cri } = await startCriNode(work);
+const { containerd, cri, registry } = await startCriNode(work);
 try {
   const line = (name: string, values: number[]) => `${name.padEnd(30)} median ${percentile(values, 50).toFixed(0).padStart(5)} ms   p95 ${percentile(values, 95).toFixed(0).padStart(5)} ms`;
   const wasmPod = () => podToExit(cri, 'wasmts', WASM_TEST_IMAGE, ['/app/hello.wasm']);
@@ -96,6 +96,7 @@ try {
   for (let i = 0; i < pods.length; i += 10) await Promise.all(pods.slice(i, i + 10).map((pod) => removePod(cri, pod)));
 } finally {
   cri.close();
+  await registry.stop();
   await containerd.stop();
   removePodCgroups();
   rmSync(work, { recursive: true, force: true });

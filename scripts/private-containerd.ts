@@ -128,9 +128,14 @@ export class PrivateContainerd {
     return this.exec('ctr', ['--address', this.socket, ...args], options);
   }
 
-  // Spawns ctr in the namespace and hands back the child, for tests that signal or time it.
+  // Spawns a command in the namespace and hands back the child, for long-running helpers.
+  spawnInside(command: string, args: string[]): ChildProcess {
+    return spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+
+  // Spawns ctr in the namespace, for tests that signal or time it.
   spawnCtr(args: string[]): ChildProcess {
-    return spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', 'ctr', '--address', this.socket, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    return this.spawnInside('ctr', ['--address', this.socket, ...args]);
   }
 
   // Also removes what a failed test may have left: containers runc still holds, and their shims.

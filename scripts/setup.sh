@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(containerd runc containernetworking-plugins util-linux mount clang lld libc6-dev wasi-libc libclang-rt-14-dev-wasm32 busybox-static iproute2)
+packages=(containerd runc containernetworking-plugins util-linux mount clang lld libc6-dev wasi-libc libclang-rt-14-dev-wasm32 busybox-static iproute2 docker-registry skopeo)
 if [ "$(id -u)" != 0 ]; then
   echo "setup: run as root (it installs packages with apt-get, and containerd needs root)" >&2
   exit 1

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { CriClient } from '../cri/client.ts';
 import { PAUSE_IMAGE, buildPauseImage, buildTestImages } from '../fixtures/build.ts';
+import { PrivateRegistry, REGISTRY_CONFIG } from './registry.ts';
 
 const binary = join(import.meta.dirname, '../../dist/containerd-shim-wasmts-v1');
 const CNI_CONFIG = JSON.stringify({
@@ -24,25 +25,35 @@ function nodeConfig(work: string): string {
   return readFileSync(path, 'utf8')
     .replace(/sandbox_image = ".*"/, `sandbox_image = "${PAUSE_IMAGE}"`)
     .replace(/restrict_oom_score_adj = false/, 'restrict_oom_score_adj = true')
-    .replace(/bin_dir = "\/opt\/cni\/bin"/, 'bin_dir = "/usr/lib/cni"');
+    .replace(/bin_dir = "\/opt\/cni\/bin"/, 'bin_dir = "/usr/lib/cni"') + REGISTRY_CONFIG;
 }
 
-export async function startCriNode(work: string): Promise<{ containerd: PrivateContainerd; cri: CriClient }> {
+export interface CriNode {
+  containerd: PrivateContainerd;
+  cri: CriClient;
+  registry: PrivateRegistry;
+  images: { wasm: string; busybox: string; pause: string };
+}
+
+export async function startCriNode(work: string): Promise<CriNode> {
   mkdirSync(join(work, 'bin'), { recursive: true });
   const containerd = new PrivateContainerd({ shimDir: join(work, 'bin'), cri: true, network: true, config: nodeConfig(work) });
   const [images, pause] = await Promise.all([buildTestImages(), buildPauseImage()]);
+  const registry = new PrivateRegistry(containerd, work);
   try {
     await containerd.start();
+    await registry.start();
     await containerd.exec('sh', ['-c', `cat > /etc/cni/net.d/10-wasmts-test.conflist <<'EOF'\n${CNI_CONFIG}\nEOF`]);
     for (const archive of [images.wasm, images.busybox, pause]) {
       const result = await containerd.ctr(['-n', 'k8s.io', 'images', 'import', '--all-platforms', archive]);
       if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
     }
   } catch (error) {
+    await registry.stop();
     await containerd.stop();
     throw error;
   }
-  return { containerd, cri: new CriClient(containerd.socket) };
+  return { containerd, cri: new CriClient(containerd.socket), registry, images: { ...images, pause } };
 }
 
 // The kubelet removes a pod's cgroup parent; our stand-in leaves it to this, once all pods are gone.

@@ -6,23 +6,26 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
-import { RuntimeService, type CriClient } from '../cri/client.ts';
+import { ImageService, RuntimeService, type CriClient } from '../cri/client.ts';
 import { BUSYBOX_IMAGE, WASM_TEST_IMAGE } from '../fixtures/build.ts';
-import { startCriNode } from './cri-node.ts';
+import { startCriNode, type CriNode } from './cri-node.ts';
 import { CONTAINER_EXITED, CONTAINER_RUNNING, logLines, removePod, runPod, startContainer, status, waitState, type Pod } from './kubelet.ts';
 import { NOTHING, settledLeftovers, shimPids } from './leftovers.ts';
 import { removePodCgroups } from './cri-node.ts';
 
 const work = mkdtempSync('/tmp/wasmts-cri-');
+let node: CriNode;
 let containerd: PrivateContainerd;
 let cri: CriClient;
 
 test.before(async () => {
-  ({ containerd, cri } = await startCriNode(work));
+  node = await startCriNode(work);
+  ({ containerd, cri } = node);
 });
 
 test.after(async () => {
   cri?.close();
+  await node?.registry.stop();
   await containerd?.stop();
   removePodCgroups();
 });
@@ -196,6 +199,16 @@ test('a hostNetwork pod runs a wasm container in the node\'s network namespace',
   assert.is(nsOf(await taskPid(id), 'net'), nsOf(containerd.holderPid, 'net'));
   await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 30n });
 }, { hostNetwork: true }));
+
+test('a wasm image pushed to a real registry is pulled by CRI and runs as a pod', () => withPod(async (pod) => {
+  const reference = await node.registry.push(node.images.wasm, 'wasmts/pulled:v1');
+  const pulled = await cri.call(ImageService.method.pullImage, { image: { image: reference } });
+  assert.match(pulled.imageRef, /^sha256:[0-9a-f]{64}$/);
+  const id = await startContainer(cri, pod, { ...wasm('pulled', ['/app/hello.wasm']), image: { image: reference }, args: ['pulled'] });
+  const exited = await waitState(cri, id, CONTAINER_EXITED);
+  assert.is(exited.exitCode, 0);
+  assert.ok(logLines(pod, 'pulled_0.log').some((l) => l.text === 'arg[1]=pulled'));
+}));
 
 test('user errors reach the CRI caller as a sentence that says what to do', () => withPod(async (pod) => {
   // CRI's CreateContainer only records the container; the shim's Create runs at StartContainer.

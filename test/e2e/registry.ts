@@ -1,0 +1,58 @@
+// A real OCI registry (Debian's docker-registry) on 127.0.0.1:5000 inside the private containerd's
+// network namespace: images are pushed to it with skopeo and pulled by containerd's CRI plugin.
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
+
+export const REGISTRY = '127.0.0.1:5000';
+
+// containerd's CRI plugin reaches the registry over plain HTTP.
+export const REGISTRY_CONFIG = `
+[plugins."io.containerd.grpc.v1.cri".registry.mirrors."${REGISTRY}"]
+  endpoint = ["http://${REGISTRY}"]
+`;
+
+export class PrivateRegistry {
+  readonly #containerd: PrivateContainerd;
+  readonly #dir: string;
+  #process: ChildProcess | undefined;
+
+  constructor(containerd: PrivateContainerd, dir: string) {
+    this.#containerd = containerd;
+    this.#dir = dir;
+  }
+
+  async start(): Promise<void> {
+    const config = join(this.#dir, 'registry.yml');
+    writeFileSync(config, [
+      'version: 0.1',
+      'log: { level: error }',
+      `storage: { filesystem: { rootdirectory: ${join(this.#dir, 'registry')} } }`,
+      `http: { addr: "${REGISTRY}" }`,
+    ].join('\n'));
+    this.#process = this.#containerd.spawnInside('docker-registry', ['serve', config]);
+    for (let i = 0; i < 100; i++) {
+      const probe = await this.#containerd.exec('bash', ['-c', `echo > /dev/tcp/${REGISTRY.replace(':', '/')}`]);
+      if (probe.code === 0) return;
+      if (this.#process.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('docker-registry did not listen on 127.0.0.1:5000: is it installed (apt-get install docker-registry)?');
+  }
+
+  // Pushes an OCI image archive; returns the reference to pull it by.
+  async push(archive: string, name: string): Promise<string> {
+    const reference = `${REGISTRY}/${name}`;
+    const result = await this.#containerd.exec('skopeo', ['copy', '--dest-tls-verify=false', `oci-archive:${archive}`, `docker://${reference}`]);
+    if (result.code !== 0) throw new Error(`skopeo copy failed: ${result.stderr}`);
+    return reference;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#process || this.#process.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.#process!.once('exit', resolve));
+    this.#process.kill('SIGKILL');
+    await exited;
+  }
+}
