@@ -130,6 +130,19 @@ test('kill of a running task signals it; kill of a created task ends it with 128
   assert.ok(topics.filter((t) => t === '/tasks/exit').length === 2);
 });
 
+test('two Deletes at once clean up and publish once, and both get the answer', async () => {
+  const { service, topics, containers } = setup();
+  await service.create(createRequest('d'));
+  await service.start(ref('d'));
+  containers[0]!.exit(4);
+  await service.wait(ref('d'));
+  const [a, b] = await Promise.all([service.delete(ref('d')), service.delete(ref('d'))]);
+  assert.is(a.exitStatus, 4);
+  assert.equal(b, a);
+  assert.is(containers[0]!.cleaned, 1);
+  assert.is(topics.filter((t) => t === '/tasks/delete').length, 1);
+});
+
 test('an OOM kill publishes TaskOOM before TaskExit', async () => {
   const { service, topics, containers } = setup();
   await service.create(createRequest('m'));

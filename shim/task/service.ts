@@ -22,6 +22,8 @@ interface Task {
   container: Container;
   // Resolves once the exit is recorded and TaskExit is out.
   exitHandled: Promise<void>;
+  // A Delete under way: a second one shares its result instead of cleaning and publishing twice.
+  deleting?: Promise<MessageInitShape<typeof api.DeleteResponseSchema>>;
   markExitHandled: () => void;
 }
 
@@ -154,11 +156,16 @@ export class TaskService {
     return { exitStatus: task.exitStatus, exitedAt: task.exitedAt };
   }
 
-  async delete(request: api.DeleteRequest): Promise<MessageInitShape<typeof api.DeleteResponseSchema>> {
+  delete(request: api.DeleteRequest): Promise<MessageInitShape<typeof api.DeleteResponseSchema>> {
     noExec(request.execId);
     const task = this.#get(request.id);
     if (task.starting) transition(task.id, 'running', 'delete');
     const next = transition(task.id, task.state, 'delete');
+    task.deleting ??= this.#delete(task, next);
+    return task.deleting;
+  }
+
+  async #delete(task: Task, next: TaskState): Promise<MessageInitShape<typeof api.DeleteResponseSchema>> {
     // TaskExit goes out before TaskDelete, even when Delete comes while the exit is being reported.
     if (task.state === 'stopped') await task.exitHandled;
     // Whatever cleanup finds, the task is gone for containerd: a Delete it retries must not find a
