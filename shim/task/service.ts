@@ -156,7 +156,7 @@ export class TaskService {
     return { exitStatus: task.exitStatus, exitedAt: task.exitedAt };
   }
 
-  delete(request: api.DeleteRequest): Promise<MessageInitShape<typeof api.DeleteResponseSchema>> {
+  async delete(request: api.DeleteRequest): Promise<MessageInitShape<typeof api.DeleteResponseSchema>> {
     noExec(request.execId);
     const task = this.#get(request.id);
     if (task.starting) transition(task.id, 'running', 'delete');
