@@ -9,7 +9,7 @@ import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { ImageService, RuntimeService, type CriClient } from '../cri/client.ts';
 import { BUSYBOX_IMAGE, WASM_TEST_IMAGE } from '../fixtures/build.ts';
 import { startCriNode, type CriNode } from './cri-node.ts';
-import { CONTAINER_EXITED, CONTAINER_RUNNING, logLines, removePod, runPod, startContainer, status, waitState, type Pod } from './kubelet.ts';
+import { CONTAINER_EXITED, CONTAINER_RUNNING, awaitLogLines, removePod, runPod, startContainer, status, waitState, type Pod } from './kubelet.ts';
 import { NOTHING, settledLeftovers, shimPids } from './leftovers.ts';
 import { removePodCgroups } from './cri-node.ts';
 
@@ -49,7 +49,7 @@ test('a wasm pod: sandbox and container share one shim; logs, exit code and reas
   const exited = await waitState(cri, id, CONTAINER_EXITED);
   assert.is(exited.exitCode, 0);
   assert.is(exited.reason, 'Completed');
-  const lines = logLines(pod, 'hello_0.log');
+  const lines = await awaitLogLines(pod, 'hello_0.log', (all) => all.some((l) => l.stream === 'stderr'));
   assert.ok(lines.some((l) => l.stream === 'stdout' && l.text === 'arg[2]=cri'), JSON.stringify(lines));
   assert.ok(lines.some((l) => l.stream === 'stderr' && l.text === 'hello on stderr'));
   assert.is(shimPids(containerd, pod.id).length, 1);
@@ -143,7 +143,7 @@ test('logs: 10,000 lines written fast all reach the CRI log, in order', () => wi
   const id = await startContainer(cri, pod, wasm('lines', ['/app/lines.wasm', '10000']));
   const exited = await waitState(cri, id, CONTAINER_EXITED);
   assert.is(exited.exitCode, 0);
-  const lines = logLines(pod, 'lines_0.log');
+  const lines = await awaitLogLines(pod, 'lines_0.log', (all) => all.length >= 10_010);
   const out = lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
   assert.is(out.length, 10000);
   out.forEach((text, i) => assert.is(text, `line ${i}`));
@@ -174,7 +174,7 @@ test('restart: a container created again with attempt 1 after its exit starts no
   const second = await startContainer(cri, pod, { ...wasm('again', ['/app/hello.wasm']), metadata: { name: 'again', attempt: 1 }, logPath: 'again_1.log' });
   const exited = await waitState(cri, second, CONTAINER_EXITED);
   assert.is(exited.exitCode, 0);
-  assert.ok(logLines(pod, 'again_1.log').some((l) => l.text === 'arg[0]=/app/hello.wasm'));
+  assert.ok((await awaitLogLines(pod, 'again_1.log', (all) => all.some((l) => l.text === 'arg[0]=/app/hello.wasm'))).some((l) => l.text === 'arg[0]=/app/hello.wasm'));
 }));
 
 test('the Krustlet demo as a pod: stdout and stderr, env (ConfigMap, downward API), args, a file from a volume', () => withPod(async (pod) => {
@@ -186,7 +186,7 @@ test('the Krustlet demo as a pod: stdout and stderr, env (ConfigMap, downward AP
     mounts: [{ containerPath: '/data', hostPath: volume, readonly: true }],
   }));
   const exited = await waitState(cri, id, CONTAINER_EXITED);
-  const lines = logLines(pod, 'demo_0.log');
+  const lines = await awaitLogLines(pod, 'demo_0.log', (all) => all.length >= 8);
   assert.is(exited.exitCode, 0, JSON.stringify(lines));
   const out = lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
   assert.equal(out, ['hello from stdout', 'arg --greeting', 'arg hi', 'FOO=bar', 'CONFIG_VALUE=from-configmap', `POD_NAME=${pod.config.metadata!.name}`, 'volume: hello from a volume']);
@@ -207,7 +207,7 @@ test('a wasm image pushed to a real registry is pulled by CRI and runs as a pod'
   const id = await startContainer(cri, pod, { ...wasm('pulled', ['/app/hello.wasm']), image: { image: reference }, args: ['pulled'] });
   const exited = await waitState(cri, id, CONTAINER_EXITED);
   assert.is(exited.exitCode, 0);
-  assert.ok(logLines(pod, 'pulled_0.log').some((l) => l.text === 'arg[1]=pulled'));
+  assert.ok((await awaitLogLines(pod, 'pulled_0.log', (all) => all.some((l) => l.text === 'arg[1]=pulled'))).some((l) => l.text === 'arg[1]=pulled'));
 }));
 
 test('user errors reach the CRI caller as a sentence that says what to do', () => withPod(async (pod) => {

@@ -59,12 +59,29 @@ export async function waitState(cri: CriClient, containerId: string, state: numb
   }
 }
 
+export interface LogLine {
+  stream: string;
+  text: string;
+}
+
 // The CRI log file: `<RFC3339Nano> <stream> <P|F> <text>` lines.
-export function logLines(pod: Pod, logPath: string): { stream: string; text: string }[] {
+export function logLines(pod: Pod, logPath: string): LogLine[] {
   return readFileSync(join(pod.logDirectory, logPath), 'utf8').split('\n').filter(Boolean).map((line) => {
     const [, stream, , ...rest] = line.split(' ');
     return { stream: stream!, text: rest.join(' ') };
   });
+}
+
+// CRI marks a container exited once it has read the container's output to EOF, but its log writer
+// puts the last chunk (up to 32 KiB) into the file just after: wait for the lines, as `kubectl logs`
+// a moment later would see them. Lines that never come still fail the caller's assertions.
+export async function awaitLogLines(pod: Pod, logPath: string, complete: (lines: LogLine[]) => boolean, timeoutMs = 10_000): Promise<LogLine[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = logLines(pod, logPath);
+    if (complete(lines) || Date.now() > deadline) return lines;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export async function removePod(cri: CriClient, pod: Pod): Promise<void> {
