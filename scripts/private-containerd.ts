@@ -2,8 +2,9 @@
 // mount namespace with tmpfs over the host paths containerd 1.6 writes outside its root. A holder
 // process keeps the namespace, so containerd can be stopped and started again inside it.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { containerdVersion, pathFor, type ContainerdVersion } from './containerd-versions.ts';
 import { pidsMatching } from './processes.ts';
 
 export const PRIVATE_PATHS = ['/run/containerd', '/var/lib/cni', '/opt/containerd', '/etc/cni/net.d', '/run/netns'];
@@ -22,11 +23,14 @@ export interface PrivateContainerdOptions {
   // A full config (say containerd's default, edited by `install`) to use instead of the minimal one;
   // its root, state and socket are replaced by this instance's own.
   config?: string;
+  // Which containerd (default: WASMTS_CONTAINERD, else Debian's 1.6).
+  version?: ContainerdVersion;
 }
 
 export class PrivateContainerd {
   readonly dir: string;
   readonly socket: string;
+  readonly version: ContainerdVersion;
   readonly #options: PrivateContainerdOptions;
   #holder: ChildProcess | undefined;
   #containerd: ChildProcess | undefined;
@@ -34,6 +38,7 @@ export class PrivateContainerd {
 
   constructor(options: PrivateContainerdOptions) {
     this.#options = options;
+    this.version = options.version ?? containerdVersion();
     this.dir = mkdtempSync('/tmp/wasmts-ctd-');
     this.socket = join(this.dir, 'containerd.sock');
   }
@@ -48,10 +53,14 @@ export class PrivateContainerd {
 
   #config(): string {
     if (this.#options.config !== undefined) {
-      return this.#options.config
+      const config = this.#options.config
         .replace(/^root = .*$/m, `root = "${join(this.dir, 'root')}"`)
         .replace(/^state = .*$/m, `state = "${join(this.dir, 'state')}"`)
-        .replace(/^(\[grpc\][^[]*?address = )".*"$/m, `$1"${this.socket}"`);
+        .replace(/^imports = .*$/m, 'imports = []');
+      // containerd 2.3's default config has the socket in its grpc server plugin, not in [grpc].
+      const grpc = /^(\s*\[(grpc|plugins\.'io\.containerd\.server\.v1\.grpc')\][^[]*?address = )["'].*["']$/m;
+      if (!grpc.test(config)) throw new Error('the containerd config sets no grpc address to replace');
+      return config.replace(grpc, `$1"${this.socket}"`);
     }
     const disabled = this.#options.cri ? '' : 'disabled_plugins = ["io.containerd.grpc.v1.cri"]';
     return [
@@ -84,7 +93,7 @@ export class PrivateContainerd {
   // `env` is added to containerd's environment, which its shims inherit.
   async startContainerd(env: Record<string, string> = {}): Promise<void> {
     const log = openSync(this.logPath, 'a');
-    const fullEnv = { ...process.env, PATH: `${this.#options.shimDir}:${process.env.PATH}`, ...env };
+    const fullEnv = { ...process.env, PATH: pathFor(this.version, [this.#options.shimDir]), ...env };
     this.#containerd = spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', 'containerd', '--config', join(this.dir, 'config.toml')], {
       stdio: ['ignore', log, log],
       env: fullEnv,
@@ -94,17 +103,28 @@ export class PrivateContainerd {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       if (existsSync(this.socket) && (await this.ctr(['version'])).code === 0) return;
-      if (this.#containerd.exitCode !== null || this.#containerd.signalCode !== null) throw new Error(`containerd exited early; see ${this.logPath}`);
+      if (this.#containerd.exitCode !== null || this.#containerd.signalCode !== null) throw new Error(`containerd ${this.version.name} exited early: ${this.#logTail()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     this.#containerd.kill('SIGKILL');
-    throw new Error(`containerd did not answer in 20 s; see ${this.logPath}`);
+    throw new Error(`containerd ${this.version.name} did not answer in 20 s: ${this.#logTail()}`);
+  }
+
+  // The directory goes with stop(): a failure carries containerd's last words.
+  #logTail(): string {
+    const lines = readFileSync(this.logPath, 'utf8').split('\n').filter((line) => !line.includes('level=debug'));
+    return lines.slice(-8).join('\n');
   }
 
   async stopContainerd(): Promise<void> {
     if (!this.#containerd || this.#containerd.exitCode !== null) return;
     this.#containerd.kill('SIGTERM');
     await this.#containerdExited;
+  }
+
+  // Commands inside find this version's ctr first.
+  #env(): NodeJS.ProcessEnv {
+    return { ...process.env, PATH: pathFor(this.version) };
   }
 
   #namespaces(): string[] {
@@ -114,7 +134,7 @@ export class PrivateContainerd {
   // Runs a command inside the namespace (ctr's FIFOs live there).
   exec(command: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
     return new Promise((resolve) => {
-      const child = execFile('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', command, ...args], { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      const child = execFile('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', command, ...args], { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 << 20, env: this.#env() }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
       });
@@ -130,7 +150,7 @@ export class PrivateContainerd {
 
   // Spawns a command in the namespace and hands back the child, for long-running helpers.
   spawnInside(command: string, args: string[]): ChildProcess {
-    return spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', command, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    return spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', command, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: this.#env() });
   }
 
   // Spawns ctr in the namespace, for tests that signal or time it.

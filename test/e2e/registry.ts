@@ -1,17 +1,19 @@
 // A real OCI registry (Debian's docker-registry) on 127.0.0.1:5000 inside the private containerd's
 // network namespace: images are pushed to it with skopeo and pulled by containerd's CRI plugin.
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
 
 export const REGISTRY = '127.0.0.1:5000';
 
-// containerd's CRI plugin reaches the registry over plain HTTP.
-export const REGISTRY_CONFIG = `
-[plugins."io.containerd.grpc.v1.cri".registry.mirrors."${REGISTRY}"]
-  endpoint = ["http://${REGISTRY}"]
-`;
+// containerd (CRI and, on 2.x, the transfer service) reaches the registry over plain HTTP: a hosts.toml
+// under the registry config_path, which every version from 1.6 reads. Returns that config_path.
+export function writeRegistryHosts(dir: string): string {
+  mkdirSync(join(dir, REGISTRY), { recursive: true });
+  writeFileSync(join(dir, REGISTRY, 'hosts.toml'), `server = "http://${REGISTRY}"\n\n[host."http://${REGISTRY}"]\n  capabilities = ["pull", "resolve"]\n`);
+  return dir;
+}
 
 export class PrivateRegistry {
   readonly #containerd: PrivateContainerd;

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromBinary } from '@bufbuild/protobuf';
-import { DeleteResponseSchema } from './protocol/gen/task_pb.ts';
+import { DeleteResponseSchema } from '../protocol/gen/task_pb.ts';
 import { encodeDeleteResponse } from './delete-response.ts';
 
 test('decodes with the generated codec to the same values', () => {

@@ -4,12 +4,12 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runcRoot } from './runc-root.ts';
+import { runcRoot } from '../runc-root.ts';
 import { encodeDeleteResponse } from './delete-response.ts';
-import { unmountRootfs } from './container/mounts.ts';
-import { recordedPid, removeRuncFiles } from './container/runc-files.ts';
-import type { ShimFlags } from './flags.ts';
-import { answers } from './socket-probe.ts';
+import { unmountRootfs } from '../container/mounts.ts';
+import { recordedPid, removeRuncFiles } from '../container/runc-files.ts';
+import type { ShimFlags } from '../flags.ts';
+import { answers } from '../socket-probe.ts';
 
 const SIGKILL = 9;
 
@@ -28,7 +28,7 @@ export async function deleteCommand(flags: ShimFlags): Promise<void> {
   const pid = (await recordedPid(bundle)) ?? 0;
   // runc keeps a state directory per container; without one there is nothing of runc's to remove.
   if (flags.id && existsSync(join(root, flags.id))) {
-    const { runcDelete, runcKillAll } = await import('./container/runc.ts');
+    const { runcDelete, runcKillAll } = await import('../container/runc.ts');
     await runcKillAll(root, bundle, flags.id, SIGKILL).catch(() => {});
     await attempt('runc delete', () => runcDelete(root, bundle, flags.id));
   }

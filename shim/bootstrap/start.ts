@@ -1,12 +1,15 @@
-// `start`: find or spawn the daemon of this task's group, print its address, exit.
+// `start`: find or spawn the daemon of this task's group, print its address in the form this
+// containerd takes (params.ts), exit.
 import type net from 'node:net';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { readSpec } from '../oci/spec.ts';
-import { groupOf, socketPath } from './address.ts';
-import { answers } from './socket-probe.ts';
-import type { ShimFlags } from './flags.ts';
-import { selfCommand } from './self.ts';
+import { readSpec } from '../../oci/spec.ts';
+import { groupOf, socketPath } from '../address.ts';
+import { answers } from '../socket-probe.ts';
+import type { ShimFlags } from '../flags.ts';
+import { selfCommand } from '../self.ts';
+import { encodeStartReply, parseBootstrapParams, replyKind, type StartReply } from './params.ts';
+import { pipedStdin } from './stdin.ts';
 
 const READY_TIMEOUT_MS = 10_000;
 
@@ -39,17 +42,31 @@ async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, sock
 }
 
 export async function startCommand(flags: ShimFlags): Promise<void> {
-  if (!flags.id || !flags.namespace || !flags.address) throw new Error('start needs -id, -namespace and -address (containerd passes them)');
+  const params = parseBootstrapParams(pipedStdin(), flags.id);
+  const namespace = flags.namespace || params?.namespace || '';
+  const containerdAddress = flags.address || params?.grpcAddress || '';
+  if (!flags.id || !namespace || !containerdAddress) throw new Error('start needs -id, -namespace and -address (containerd passes them)');
+  if (params?.ttrpcAddress) process.env.TTRPC_ADDRESS = params.ttrpcAddress;
   const bundle = process.cwd();
   const spec = await readSpec(join(bundle, 'config.json'));
   const group = groupOf(flags.id, spec.annotations);
-  const socket = socketPath(flags.address, flags.namespace, group);
-  if (!(await answers(socket))) {
+  const socket = socketPath(containerdAddress, namespace, group, params?.socketDir || undefined);
+  const address = `unix://${socket}`;
+  let reply: StartReply;
+  if (await answers(socket)) {
+    // containerd runs `start` for a pod's later containers only when it does not reuse the pod's
+    // connection: 1.6 and 1.7, which take the plain address (and refuse version 3).
+    reply = params ? 'protobuf-v3' : 'plain';
+  } else {
     await rm(socket, { force: true });
     await mkdir(dirname(socket), { recursive: true });
-    await spawnDaemon(flags, group, bundle, socket);
+    const [, version] = await Promise.all([
+      spawnDaemon({ ...flags, namespace, address: containerdAddress }, group, bundle, socket),
+      params ? undefined : (await import('./containerd-version.ts')).askContainerdVersion(containerdAddress),
+    ]);
+    reply = replyKind(params, version);
   }
-  const address = `unix://${socket}`;
+  // containerd 1.x reads this file to reconnect after a restart (2.x writes bootstrap.json itself).
   await writeFile(join(bundle, 'address'), address);
-  process.stdout.write(address);
+  process.stdout.write(encodeStartReply(reply, address));
 }
