@@ -10,7 +10,15 @@ export type Classification =
   | { kind: 'wasm-component'; path: string; hostPath: string }
   | { kind: 'native'; path: string; hostPath: string | undefined };
 
-export class ClassifyError extends Error {}
+export class ClassifyError extends Error {
+  override name = 'ClassifyError';
+  // The entrypoint is nowhere in the rootfs: the image may carry the guest as a layer instead.
+  readonly notFound: boolean;
+  constructor(message: string, options: { notFound?: boolean } = {}) {
+    super(message);
+    this.notFound = options.notFound ?? false;
+  }
+}
 
 export function kindOfHeader(header: Uint8Array): 'wasm-module' | 'wasm-component' | 'native' | undefined {
   const startsWith = (...bytes: number[]) => bytes.every((b, i) => header[i] === b);
@@ -63,5 +71,5 @@ export async function classifyEntrypoint(rootfs: string, process: OciProcess | u
     return { kind, path, hostPath };
   }
   const where = entry.includes('/') ? tried[0] : `any PATH directory (${tried.map(posix.dirname).join(':')})`;
-  throw new ClassifyError(`entrypoint ${JSON.stringify(entry)} was not found in the container's root filesystem at ${where}: check the image's entrypoint and the container's command`);
+  throw new ClassifyError(`entrypoint ${JSON.stringify(entry)} was not found in the container's root filesystem at ${where}: check the image's entrypoint and the container's command`, { notFound: true });
 }

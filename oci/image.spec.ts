@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { extract } from 'tar-stream';
 import { Readable } from 'node:stream';
-import { buildImageArchive, layerTar, wasmImage } from './image.ts';
+import { buildArtifactArchive, buildImageArchive, layerTar, wasmImage } from './image.ts';
 
 async function entries(tar: Uint8Array): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
@@ -45,6 +45,21 @@ test('a single manifest with a wasip1/wasm config, the module as entrypoint, dig
 test('layers are reproducible and hold symlinks', async () => {
   const files = [{ path: '/bin/busybox', content: Uint8Array.of(1) }, { path: '/bin/sh', symlinkTo: 'busybox' }];
   assert.equal(await layerTar(files), await layerTar(files));
+});
+
+test('a wasm artifact: the CNCF config, the module as its one application/wasm layer; an index names its platform', async () => {
+  const files = await entries(await buildArtifactArchive({ name: 'reg/app:v1', wasm, os: 'wasip1' }));
+  const blob = (digest: string) => files.get(`blobs/sha256/${digest.slice(7)}`)!;
+  const manifest = JSON.parse(blob(JSON.parse(files.get('index.json')!.toString()).manifests[0].digest).toString());
+  assert.is(manifest.config.mediaType, 'application/vnd.wasm.config.v0+json');
+  assert.equal(manifest.layers.map((l: { mediaType: string }) => l.mediaType), ['application/wasm']);
+  assert.equal([...blob(manifest.layers[0].digest)], [...wasm]);
+  const config = JSON.parse(blob(manifest.config.digest).toString());
+  assert.equal([config.os, config.architecture, config.layerDigests], ['wasip1', 'wasm', [manifest.layers[0].digest]]);
+  const indexed = await entries(await buildImageArchive({ ...wasmImage('reg/app:v2', wasm), asIndex: true }));
+  const top = JSON.parse(indexed.get(`blobs/sha256/${JSON.parse(indexed.get('index.json')!.toString()).manifests[0].digest.slice(7)}`)!.toString());
+  assert.is(top.mediaType, 'application/vnd.oci.image.index.v1+json');
+  assert.equal(top.manifests[0].platform, { os: 'wasip1', architecture: 'wasm' });
 });
 
 test.run();

@@ -1,24 +1,15 @@
-// Builds an OCI image layout archive (what `ctr images import` reads) from files: one uncompressed tar
-// layer, a config, a single manifest (never an index of wasm-only platforms: containerd 1.6's CRI
-// cannot match those), and index.json naming the image.
+// Builds OCI image layout archives (what `ctr images import` and skopeo read): an image from files
+// (one uncompressed tar layer, a config, a single manifest: an index of wasm-only platforms fails
+// CRI's platform match, so that shape is only made when asked), or a wasm OCI artifact.
 import { createHash } from 'node:crypto';
 import { pack, type Pack } from 'tar-stream';
+import { MEDIA } from './media-types.ts';
 
 export interface ImageFile {
   path: string;
   content?: Uint8Array;
   mode?: number;
   symlinkTo?: string;
-}
-
-export interface ImageSpec {
-  name: string;
-  os: string;
-  architecture: string;
-  entrypoint?: string[];
-  cmd?: string[];
-  env?: string[];
-  files: ImageFile[];
 }
 
 export const WASM_PLATFORM = { os: 'wasip1', architecture: 'wasm' } as const;
@@ -60,6 +51,18 @@ export async function layerTar(files: ImageFile[]): Promise<Uint8Array> {
   return done;
 }
 
+export interface ImageSpec {
+  name: string;
+  os: string;
+  architecture: string;
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: string[];
+  files: ImageFile[];
+  // The manifest inside an image index that names its platform (a "multi-platform" image).
+  asIndex?: boolean;
+}
+
 export async function buildImageArchive(image: ImageSpec): Promise<Uint8Array> {
   const layer = await layerTar(image.files);
   const layerDigest = sha256(layer);
@@ -69,22 +72,54 @@ export async function buildImageArchive(image: ImageSpec): Promise<Uint8Array> {
     config: { Entrypoint: image.entrypoint, Cmd: image.cmd, Env: image.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
     rootfs: { type: 'layers', diff_ids: [layerDigest] },
   });
-  const manifest = json({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: layer.length }],
+  const platform = image.asIndex ? { os: image.os, architecture: image.architecture } : undefined;
+  return layoutArchive(image.name, { mediaType: MEDIA.ociConfig, bytes: config }, [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', bytes: layer }], platform);
+}
+
+export interface ArtifactSpec {
+  name: string;
+  wasm: Uint8Array;
+  // wasip1 for a core module, wasip2 for a component.
+  os: 'wasip1' | 'wasip2';
+  // The CNCF artifact's `application/wasm`, or another wasm layer type.
+  layerMediaType?: string;
+  // Extra wasm layers (an image with two is refused).
+  extraLayers?: Uint8Array[];
+}
+
+// A wasm OCI artifact as `wkg oci push` makes one (CNCF TAG Runtime): config
+// application/vnd.wasm.config.v0+json, the module as an application/wasm layer, no entrypoint.
+export function buildArtifactArchive(artifact: ArtifactSpec): Promise<Uint8Array> {
+  const layers = [artifact.wasm, ...(artifact.extraLayers ?? [])];
+  const config = json({
+    created: FIXED_TIME.toISOString(),
+    architecture: 'wasm',
+    os: artifact.os,
+    layerDigests: layers.map(sha256),
+    ...(artifact.os === 'wasip2' ? { component: { exports: [], imports: [] } } : {}),
   });
-  const tag = image.name.slice(image.name.lastIndexOf(':') + 1);
+  const mediaType = artifact.layerMediaType ?? MEDIA.wasm;
+  const isArtifact = mediaType === MEDIA.wasm;
+  return layoutArchive(artifact.name, { mediaType: isArtifact ? MEDIA.wasmConfig : MEDIA.ociConfig, bytes: config }, layers.map((bytes) => ({ mediaType, bytes })));
+}
+
+interface Blob {
+  mediaType: string;
+  bytes: Uint8Array;
+}
+
+// An OCI image layout (what `ctr images import` and `skopeo copy oci-archive:` read) holding one
+// manifest, or an index around it when `platform` is given.
+async function layoutArchive(name: string, config: Blob, layers: Blob[], platform?: { os: string; architecture: string }): Promise<Uint8Array> {
+  const descriptor = (blob: Blob) => ({ mediaType: blob.mediaType, digest: sha256(blob.bytes), size: blob.bytes.length });
+  const manifest = json({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: descriptor(config), layers: layers.map(descriptor) });
+  const nested = platform ? json({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [{ ...descriptor({ mediaType: MEDIA.ociManifest, bytes: manifest }), platform }] }) : undefined;
+  const top: Blob = nested ? { mediaType: MEDIA.ociIndex, bytes: nested } : { mediaType: MEDIA.ociManifest, bytes: manifest };
+  const tag = name.slice(name.lastIndexOf(':') + 1);
   const index = json({
     schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      digest: sha256(manifest),
-      size: manifest.length,
-      annotations: { 'io.containerd.image.name': image.name, 'org.opencontainers.image.ref.name': tag },
-    }],
+    mediaType: MEDIA.ociIndex,
+    manifests: [{ ...descriptor(top), annotations: { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': tag } }],
   });
   const tar = pack();
   const done = collect(tar);
@@ -92,9 +127,12 @@ export async function buildImageArchive(image: ImageSpec): Promise<Uint8Array> {
   tar.entry({ name: 'oci-layout', mode: 0o644, mtime: FIXED_TIME }, JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   tar.entry({ name: 'blobs/', type: 'directory', mode: 0o755, mtime: FIXED_TIME });
   tar.entry({ name: 'blobs/sha256/', type: 'directory', mode: 0o755, mtime: FIXED_TIME });
-  blob(layer);
-  blob(config);
-  blob(manifest);
+  const written = new Set<string>();
+  for (const bytes of [...layers.map((l) => l.bytes), config.bytes, manifest, ...(nested ? [nested] : [])]) {
+    if (written.has(sha256(bytes))) continue;
+    written.add(sha256(bytes));
+    blob(bytes);
+  }
   tar.entry({ name: 'index.json', mode: 0o644, mtime: FIXED_TIME }, Buffer.from(index));
   tar.finalize();
   return done;

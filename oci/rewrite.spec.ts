@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { rewriteForWasm, runnerFilesFromMaps, sonameOf } from './rewrite.ts';
+import { LAYER_MODULE, rewriteForWasm, runnerFilesFromMaps, sonameOf } from './rewrite.ts';
 import type { OciSpec } from './spec.ts';
 
 const maps = `
@@ -58,6 +58,13 @@ test('the runner is mounted read-only after the spec mounts, and the input is no
     ['/.wasmts/lib/libstdc++.so.6', '/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30'],
   ]);
   for (const mount of out.mounts!.slice(1)) assert.ok(mount.options!.includes('ro'));
+});
+
+test('a guest from the image\'s layers is mounted read-only where the runner reads it; argv stays the pod\'s', () => {
+  const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), '/app/hello.wasm', '/b/guest.json', '/var/lib/wasmts/layers/sha256/ab.wasm');
+  assert.is(guest.module, LAYER_MODULE);
+  assert.equal(guest.args, spec.process!.args);
+  assert.ok(out.mounts!.some((m) => m.source === '/var/lib/wasmts/layers/sha256/ab.wasm' && m.destination === LAYER_MODULE && m.options!.includes('ro')));
 });
 
 test.run();

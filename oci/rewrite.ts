@@ -35,14 +35,19 @@ function readOnlyBind(source: string, destination: string): OciMount {
   return { destination, type: 'bind', source, options: ['rbind', 'ro', 'nosuid', 'nodev'] };
 }
 
-// `guestFile` is the host path where the caller writes `guest`; it is mounted at GUEST_FILE.
-export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, modulePath: string, guestFile: string): { spec: OciSpec; guest: GuestConfig } {
+// Where a guest read from the image's layers (not a file of the rootfs) appears in the container.
+export const LAYER_MODULE = `${RUNNER_DIR}/module.wasm`;
+
+// `guestFile` is the host path where the caller writes `guest`; it is mounted at GUEST_FILE. A
+// `layerFile` (a host path) is the guest instead of `modulePath` of the rootfs.
+export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, modulePath: string, guestFile: string, layerFile?: string): { spec: OciSpec; guest: GuestConfig } {
   const process = spec.process!;
-  const guest: GuestConfig = { module: modulePath, args: process.args ?? [], env: process.env ?? [] };
+  const guest: GuestConfig = { module: layerFile ? LAYER_MODULE : modulePath, args: process.args ?? [], env: process.env ?? [] };
   const loader = `${RUNNER_DIR}/${posix.basename(runner.loader)}`;
   const mounts: OciMount[] = [
     readOnlyBind(runner.binary, `${RUNNER_DIR}/wasmts`),
     readOnlyBind(guestFile, GUEST_FILE),
+    ...(layerFile ? [readOnlyBind(layerFile, LAYER_MODULE)] : []),
     readOnlyBind(runner.loader, loader),
     ...runner.libraries.map((lib) => readOnlyBind(lib, `${RUNNER_DIR}/lib/${sonameOf(lib)}`)),
   ];

@@ -14,6 +14,9 @@ import { taskRouter } from './task/adapter.ts';
 import { TaskService } from './task/service.ts';
 import { TtrpcServer } from './ttrpc/server.ts';
 
+// Guests read from images' layers, by digest, shared by every pod of the node.
+const DEFAULT_LAYER_CACHE = '/var/lib/wasmts/layers';
+
 export function startServices(flags: ShimFlags, version: string, listener: net.Server, early: net.Socket[]): void {
   const log = createLogger(fifoSink(join(flags.bundle, 'log')), flags.debug, { runtime: 'io.containerd.wasmts.v1', group: flags.id });
   const ttrpcAddress = process.env.TTRPC_ADDRESS || `${flags.address}.ttrpc`;
@@ -31,7 +34,13 @@ export function startServices(flags: ShimFlags, version: string, listener: net.S
     process.exit(0);
   };
   const service = new TaskService({
-    createContainer: (request) => createRuncContainer(request, { runcRoot: root, runner: runnerFiles, log }),
+    createContainer: (request) => createRuncContainer(request, {
+      runcRoot: root,
+      runner: runnerFiles,
+      log,
+      containerd: { socket: flags.address, namespace: flags.namespace },
+      layerCache: process.env.WASMTS_LAYER_CACHE || DEFAULT_LAYER_CACHE,
+    }),
     events,
     log,
     version,

@@ -1,14 +1,14 @@
 // A task's container as runc runs it: the bundle prepared at Create (rootfs mounted, spec classified
 // and, for wasm, rewritten to start our runner), `runc run` at Start, everything undone at cleanup.
-import { writeFile } from 'node:fs/promises';
+import { open, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArgument, notFound, unimplemented } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { CreateTaskRequest } from '../protocol/gen/task_pb.ts';
 import type { Container } from '../task/container.ts';
-import { ClassifyError, classifyEntrypoint } from '../../oci/classify.ts';
+import { ClassifyError, classifyEntrypoint, kindOfHeader } from '../../oci/classify.ts';
 import { rewriteForWasm, type RunnerFiles } from '../../oci/rewrite.ts';
-import { readSpec, writeSpec } from '../../oci/spec.ts';
+import { readSpec, writeSpec, type OciSpec } from '../../oci/spec.ts';
 import { cgroupProcs, metricsAny, oomKills } from './cgroup.ts';
 import { cgroupfsPath, isSystemdPath } from './cgroup-path.ts';
 import { mountRootfs, unmountRootfs } from './mounts.ts';
@@ -25,6 +25,39 @@ export interface RuncContainerOptions {
   runcRoot: string;
   runner: () => RunnerFiles;
   log: Logger;
+  // containerd's API, where images that carry the guest as a layer are read.
+  containerd: { socket: string; namespace: string };
+  layerCache: string;
+}
+
+type Classification = Awaited<ReturnType<typeof classifyEntrypoint>> & { layerFile?: string };
+
+// An entrypoint the rootfs does not have may be the image's wasm layer (a wasm OCI artifact has no
+// files at all). Only then is containerd's content store asked: other images never pay for it.
+async function classify(request: CreateTaskRequest, rootfs: string, spec: OciSpec, options: RuncContainerOptions): Promise<Classification> {
+  try {
+    return await classifyEntrypoint(rootfs, spec.process, spec.mounts);
+  } catch (error) {
+    if (!(error instanceof ClassifyError) || !error.notFound) throw error;
+    const { imageGuest } = await import('../containerd/image-guest.ts');
+    // A tar layer is read only when containerd left the rootfs empty (it did not unpack the image).
+    const unpacked = (await readdir(rootfs).catch(() => [])).length > 0;
+    const guest = await imageGuest({ ...options.containerd, containerId: request.id, cacheDir: options.layerCache, tarLayers: !unpacked }).catch((apiError: Error) => {
+      // containerd's API out of reach says nothing about the image: the missing entrypoint stays the news.
+      if ((apiError.cause as Error | undefined)?.name !== 'ContainerdApiError') throw apiError;
+      throw new ClassifyError(`${error.message} (the image's layers could not be read either: ${apiError.message})`);
+    });
+    if (!guest) throw error;
+    const handle = await open(guest.hostPath, 'r');
+    const header = new Uint8Array(8);
+    await handle.read(header, 0, 8, 0).finally(() => handle.close());
+    const kind = kindOfHeader(header);
+    if (kind !== 'wasm-module' && kind !== 'wasm-component') {
+      throw new ClassifyError(`layer ${guest.layer.digest} of image ${guest.image} is not a WebAssembly module or component: rebuild the image with the .wasm file as its layer`);
+    }
+    options.log.info('guest taken from the image', { id: request.id, image: guest.image, layer: guest.layer.digest, cached: guest.cached });
+    return { kind, path: `${guest.image}@${guest.layer.digest}`, hostPath: guest.hostPath, layerFile: guest.hostPath };
+  }
 }
 
 async function prepareBundle(request: CreateTaskRequest, rootfs: string, options: RuncContainerOptions): Promise<{ cgroupsPath: string; kind: string }> {
@@ -33,12 +66,14 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
     throw invalidArgument(error.message);
   });
   if (spec.process?.terminal) throw invalidArgument('this container asks for a terminal (tty), which wasmts does not support yet: run it without -t / tty: true');
-  let classification;
+  let classification: Classification;
   try {
-    classification = await classifyEntrypoint(rootfs, spec.process, spec.mounts);
+    classification = await classify(request, rootfs, spec, options);
   } catch (error) {
-    // The entrypoint is the user's input: whatever stops us from reading it is theirs to fix.
-    throw invalidArgument(error instanceof ClassifyError ? error.message : `cannot read the entrypoint: ${(error as Error).message}`);
+    // The entrypoint and the image are the user's input: whatever stops us from reading them is
+    // theirs to fix.
+    const known = error instanceof ClassifyError || error instanceof Error && error.name === 'ImageSourceError';
+    throw invalidArgument(known ? (error as Error).message : `cannot read the entrypoint: ${(error as Error).message}`);
   }
   if (classification.kind === 'wasm-component') {
     throw invalidArgument(`${classification.path} is a WebAssembly component; wasmts runs WASI preview1 core modules for now: build the module for wasm32-wasip1`);
@@ -48,7 +83,7 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
       throw invalidArgument(error.message);
     });
     const guestFile = join(request.bundle, GUEST_FILE_NAME);
-    const rewritten = rewriteForWasm(spec, options.runner(), classification.path, guestFile);
+    const rewritten = rewriteForWasm(spec, options.runner(), classification.path, guestFile, classification.layerFile);
     await writeFile(guestFile, JSON.stringify(rewritten.guest));
     await writeSpec(specPath, rewritten.spec);
   }

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { containerdVersionCheck } from './doctor.ts';
+import { addHandler } from './containerd-config.ts';
+import { containerdVersionCheck, imagePullCheck } from './doctor.ts';
 
 test('containerd versions: 1.6+ passes, older and missing fail with what to do', () => {
   assert.ok(containerdVersionCheck('containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3\n').ok);
@@ -9,6 +10,17 @@ test('containerd versions: 1.6+ passes, older and missing fail with what to do',
   assert.is(old.ok, false);
   assert.match(old.detail, 'needs 1.6 or later');
   assert.match(containerdVersionCheck(undefined).detail, 'install containerd');
+});
+
+test('containerd 1.6.20 is told wasm artifacts need 1.6.25; 2.x configs without install\'s part are told what is missing', () => {
+  assert.match(containerdVersionCheck('containerd github.com/containerd/containerd 1.6.20~ds1 x\n').detail, 'cannot be pulled before 1.6.25');
+  assert.is(containerdVersionCheck('containerd x v1.7.24 y\n').detail, 'containerd 1.7.24');
+  assert.is(imagePullCheck({ major: 1, minor: 7, patch: 24 }, ''), undefined);
+  const bare = imagePullCheck({ major: 2, minor: 3, patch: 7 }, 'version = 3\n')!;
+  assert.is(bare.ok, false);
+  assert.match(bare.detail, 'use_local_image_pull = true and unpack_config entries for wasip1/wasm, wasi/wasm');
+  assert.match(bare.detail, '--platform wasip1/wasm');
+  assert.ok(imagePullCheck({ major: 2, minor: 3, patch: 7 }, addHandler('version = 3\n').text)!.ok);
 });
 
 test.run();

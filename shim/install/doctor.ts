@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasHandler, HANDLER } from './containerd-config.ts';
+import { hasHandler, HANDLER, WASM_PLATFORMS } from './containerd-config.ts';
 import { BINARY_NAME, DEFAULT_BIN_DIR, type InstallOptions } from './install.ts';
 
 export interface Check {
@@ -19,17 +19,42 @@ function run(command: string, args: string[]): string | undefined {
   }
 }
 
-export function containerdVersionCheck(output: string | undefined): Check {
+export interface ContainerdVersion {
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+export function parseContainerdVersion(output: string | undefined): ContainerdVersion | undefined {
   const match = output && /\s(v?\d+)\.(\d+)\.(\d+)/.exec(output);
-  if (!match) return { name: 'containerd', ok: false, detail: 'containerd is not on PATH: install containerd 1.6 or later' };
-  const [major, minor] = [Number(match[1]!.replace('v', '')), Number(match[2])];
-  const version = `${major}.${minor}.${match[3]}`;
+  return match ? { major: Number(match[1]!.replace('v', '')), minor: Number(match[2]), patch: Number(match[3]) } : undefined;
+}
+
+export function containerdVersionCheck(output: string | undefined): Check {
+  const parsed = parseContainerdVersion(output);
+  if (!parsed) return { name: 'containerd', ok: false, detail: 'containerd is not on PATH: install containerd 1.6 or later' };
+  const { major, minor, patch } = parsed;
+  const version = `${major}.${minor}.${patch}`;
   if (major === 1 && minor < 6) return { name: 'containerd', ok: false, detail: `containerd ${version} is too old: wasmts needs 1.6 or later` };
-  return { name: 'containerd', ok: true, detail: `containerd ${version}` };
+  // Non-tar layers (wasm OCI artifacts) pull from 1.6.25 and 1.7.7 on; older ones unpack every layer.
+  const artifacts = major >= 2 || (minor === 6 && patch >= 25) || (minor === 7 && patch >= 7) || minor > 7;
+  return { name: 'containerd', ok: true, detail: `containerd ${version}${artifacts ? '' : ': wasm OCI artifacts (application/wasm layers) cannot be pulled before 1.6.25 / 1.7.7; images with the module in a tar layer work'}` };
+}
+
+// containerd 2.x unpacks a wasm image only if install's part of the config is there (containerd-config.ts).
+export function imagePullCheck(version: ContainerdVersion | undefined, config: string): Check | undefined {
+  if (!version || version.major < 2) return undefined;
+  const local = /^\s*use_local_image_pull\s*=\s*true/m.test(config);
+  const unpack = WASM_PLATFORMS.every((platform) => config.includes(`platform = "${platform}"`) || config.includes(`platform = '${platform}'`));
+  const side = `side-load wasm images with \`ctr -n k8s.io images import --platform wasip1/wasm\``;
+  if (local && unpack) return { name: 'wasm images', ok: true, detail: `pulls unpack wasm images (use_local_image_pull, unpack_config); ${side}` };
+  const missing = [local ? '' : 'use_local_image_pull = true', unpack ? '' : `unpack_config entries for ${WASM_PLATFORMS.join(', ')}`].filter(Boolean).join(' and ');
+  return { name: 'wasm images', ok: false, detail: `containerd ${version.major}.${version.minor} will not unpack wasm images without ${missing}: run containerd-shim-wasmts-v1 install; ${side}` };
 }
 
 export function doctorChecks(options: InstallOptions): Check[] {
-  const checks: Check[] = [containerdVersionCheck(run('containerd', ['--version']))];
+  const versionOutput = run('containerd', ['--version']);
+  const checks: Check[] = [containerdVersionCheck(versionOutput)];
   const runc = run('runc', ['--version']);
   checks.push(runc
     ? { name: 'runc', ok: true, detail: runc.split('\n')[0]! }
@@ -42,6 +67,8 @@ export function doctorChecks(options: InstallOptions): Check[] {
     checks.push(hasHandler(config)
       ? { name: 'handler', ok: true, detail: `${options.config} has the "${HANDLER}" runtime handler` }
       : { name: 'handler', ok: false, detail: `${options.config} has no "${HANDLER}" runtime handler: run containerd-shim-wasmts-v1 install` });
+    const images = imagePullCheck(parseContainerdVersion(versionOutput), config);
+    if (images) checks.push(images);
     const systemd = /^\s*SystemdCgroup\s*=\s*true/m.test(config);
     checks.push({ name: 'cgroup driver', ok: true, detail: systemd ? 'systemd (wasmts passes --systemd-cgroup to runc for systemd cgroup paths)' : 'cgroupfs' });
   }

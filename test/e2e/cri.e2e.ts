@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { ImageService, RuntimeService, type CriClient } from '../cri/client.ts';
@@ -84,6 +84,24 @@ const wasm = (name: string, command: string[], extra: Record<string, unknown> = 
   logPath: `${name}_0.log`,
   ...extra,
 });
+
+// What `start` answered is seen in what containerd then did: 2.x with version 3 reuses the pod's
+// connection for later containers (no `start`, so no `address` written in their bundles) and records
+// the bootstrap in the sandbox's bootstrap.json; 1.x runs `start` for every container.
+test('each containerd is answered in its own dialect: 1.x a plain address, 2.x version 3 and one start per pod', () => withPod(async (pod) => {
+  const app = await startContainer(cri, pod, wasm('dialect', ['/app/spin.wasm']));
+  await waitState(cri, app, CONTAINER_RUNNING);
+  const bundle = (id: string) => join(containerd.dir, 'state/io.containerd.runtime.v2.task/k8s.io', id);
+  const sandboxAddress = readFileSync(join(bundle(pod.id), 'address'), 'utf8');
+  if (containerd.version.major >= 2) {
+    const bootstrap = JSON.parse(readFileSync(join(bundle(pod.id), 'bootstrap.json'), 'utf8'));
+    assert.equal([bootstrap.version, bootstrap.address, bootstrap.protocol], [3, sandboxAddress, 'ttrpc']);
+    assert.not.ok(existsSync(join(bundle(app), 'address')), 'no start ran for the app container');
+  } else {
+    assert.is(readFileSync(join(bundle(app), 'address'), 'utf8'), sandboxAddress);
+  }
+  await cri.call(RuntimeService.method.stopContainer, { containerId: app, timeout: 2n });
+}));
 
 test('a failing wasm container: exit code 3, reason Error', () => withPod(async (pod) => {
   const id = await startContainer(cri, pod, wasm('fails', ['/app/hello.wasm'], { envs: [{ key: 'EXIT_CODE', value: '3' }] }));
@@ -225,6 +243,11 @@ test('user errors reach the CRI caller as a sentence that says what to do', () =
   const unknown = await runPod(cri, join(work, 'logs'), { handler: 'nope' }).catch((e: Error) => e);
   assert.match((unknown as Error).message, 'no runtime for "nope" is configured');
 }));
+
+test('containerd 2.2+ reads the runtime\'s info without an error', () => {
+  // 2.2+ runs `<shim> -info` at task create and logs a failure there, at every create.
+  assert.not.match(readFileSync(containerd.logPath, 'utf8'), 'failed to load runtime info');
+});
 
 test('after every pod is removed nothing is left: processes, mounts, sockets, cgroups, network namespaces', async () => {
   const left = await settledLeftovers(containerd, []);

@@ -75,7 +75,7 @@ export function logLines(pod: Pod, logPath: string): LogLine[] {
 // CRI marks a container exited once it has read the container's output to EOF, but its log writer
 // puts the last chunk (up to 32 KiB) into the file just after: wait for the lines, as `kubectl logs`
 // a moment later would see them. Lines that never come still fail the caller's assertions.
-export async function awaitLogLines(pod: Pod, logPath: string, complete: (lines: LogLine[]) => boolean, timeoutMs = 10_000): Promise<LogLine[]> {
+export async function awaitLogLines(pod: Pod, logPath: string, complete: (lines: LogLine[]) => boolean, timeoutMs = 60_000): Promise<LogLine[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const lines = logLines(pod, logPath);

@@ -46,7 +46,7 @@ export class PrivateRegistry {
   // Pushes an OCI image archive; returns the reference to pull it by.
   async push(archive: string, name: string): Promise<string> {
     const reference = `${REGISTRY}/${name}`;
-    const result = await this.#containerd.exec('skopeo', ['copy', '--dest-tls-verify=false', `oci-archive:${archive}`, `docker://${reference}`]);
+    const result = await this.#containerd.exec('skopeo', ['copy', '--all', '--dest-tls-verify=false', `oci-archive:${archive}`, `docker://${reference}`]);
     if (result.code !== 0) throw new Error(`skopeo copy failed: ${result.stderr}`);
     return reference;
   }

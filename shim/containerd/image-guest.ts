@@ -1,0 +1,123 @@
+// A guest read from the container's image in containerd's content store, for images whose module is
+// not a file in the rootfs (wasm OCI artifacts, component layers, a wasm tar layer containerd did not
+// unpack). Container -> image -> manifest (an index's wasm entry) -> config -> the one guest layer,
+// read under a lease, its digest checked, and kept in a node-wide cache by digest, so a second pod
+// of the same image reads nothing.
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { extract } from 'tar-stream';
+import { isIndex } from '../../oci/media-types.ts';
+import { checkDigest, guestLayer, ImageSourceError, parseJson, pickManifest, type ConfigJson, type Descriptor, type ManifestJson } from '../../oci/wasm-source.ts';
+import { ContainerdApi, ContainerdApiError } from './api-client.ts';
+
+const JSON_LIMIT = 4 << 20;
+const LEASE_TTL_MS = 10 * 60_000;
+
+export interface ImageGuest {
+  image: string;
+  layer: Descriptor;
+  // The module or component, on the host, in the cache.
+  hostPath: string;
+  // Found in the cache: nothing was read from containerd.
+  cached: boolean;
+}
+
+export interface ImageGuestOptions {
+  socket: string;
+  namespace: string;
+  containerId: string;
+  cacheDir: string;
+  // Whether a wasm image's single tar layer may be read (only when containerd did not unpack it).
+  tarLayers: boolean;
+}
+
+// One read per layer at a time in this daemon; the cache serves the rest.
+const reading = new Map<string, Promise<void>>();
+
+export async function imageGuest(options: ImageGuestOptions): Promise<ImageGuest | undefined> {
+  const client = new ContainerdApi(options.socket, options.namespace);
+  let image = '';
+  try {
+    image = await client.containerImage(options.containerId);
+    if (!image) return undefined;
+    const manifestAt = async (digest: string) => parseJson<ManifestJson>(await client.readAll(digest, JSON_LIMIT), `the manifest of image ${image}`);
+    const target = await client.imageTarget(image);
+    let manifest = await manifestAt(target.digest);
+    if (isIndex(target.mediaType) || manifest.manifests) manifest = await manifestAt(pickManifest(manifest, image).digest);
+    const config = manifest.config ? parseJson<ConfigJson>(await client.readAll(manifest.config.digest, JSON_LIMIT), `the config of image ${image}`) : {};
+    const found = guestLayer(manifest, config, image);
+    if (!found || (found.kind === 'tar' && !options.tarLayers)) return undefined;
+    const hostPath = join(options.cacheDir, 'sha256', `${found.layer.digest.replace(/^sha256:/, '')}.wasm`);
+    const cached = (await stat(hostPath).catch(() => undefined)) !== undefined;
+    if (!cached) {
+      let pending = reading.get(hostPath);
+      if (!pending) {
+        pending = readLayer(client, found.kind, found.layer, image, hostPath, options.containerId).finally(() => reading.delete(hostPath));
+        reading.set(hostPath, pending);
+      }
+      await pending;
+    }
+    return { image, layer: found.layer, hostPath, cached };
+  } catch (error) {
+    if (error instanceof ImageSourceError) throw error;
+    if (error instanceof ContainerdApiError) {
+      throw new ImageSourceError(`cannot read ${image ? `image ${image}` : `the image of container ${options.containerId}`} from containerd's content store at ${options.socket}: ${error.message}; check that containerd is running and passes this socket as -address`, { cause: error });
+    }
+    throw error;
+  } finally {
+    client.close();
+  }
+}
+
+function hashing(digest: ReturnType<typeof createHash>): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      digest.update(chunk);
+      done(null, chunk);
+    },
+  });
+}
+
+async function readLayer(client: ContainerdApi, kind: 'wasm' | 'tar', layer: Descriptor, image: string, hostPath: string, containerId: string): Promise<void> {
+  await mkdir(join(hostPath, '..'), { recursive: true });
+  const staging = `${hostPath}.${randomBytes(6).toString('hex')}.tmp`;
+  const release = await client.lease(`wasmts-${containerId}-${randomBytes(4).toString('hex')}`, [layer.digest], LEASE_TTL_MS);
+  const hash = createHash('sha256');
+  try {
+    const source = Readable.from(client.read(layer.digest));
+    if (kind === 'wasm') await pipeline(source, hashing(hash), createWriteStream(staging, { mode: 0o644 }));
+    else await extractSingleWasm([source, hashing(hash)], layer, image, staging);
+    checkDigest(`sha256:${hash.digest('hex')}`, layer, image);
+    await rename(staging, hostPath);
+  } finally {
+    await rm(staging, { force: true });
+    await release().catch(() => {});
+  }
+}
+
+// A tar layer (gzip or not) that must hold exactly one .wasm file: that file is the guest.
+async function extractSingleWasm(source: [Readable, Transform], layer: Descriptor, image: string, staging: string): Promise<void> {
+  const tar = extract();
+  const found: string[] = [];
+  tar.on('entry', (header, stream, next) => {
+    if (header.type === 'file' && header.name.endsWith('.wasm')) {
+      found.push(header.name);
+      if (found.length === 1) {
+        void pipeline(stream, createWriteStream(staging, { mode: 0o644 })).then(() => next(), next);
+        return;
+      }
+    }
+    stream.on('end', () => next());
+    stream.resume();
+  });
+  if (layer.mediaType.includes('gzip')) await pipeline(...source, createGunzip(), tar);
+  else await pipeline(...source, tar);
+  if (found.length !== 1) {
+    throw new ImageSourceError(`the tar layer ${layer.digest} of image ${image} holds ${found.length === 0 ? 'no .wasm file' : `${found.length} .wasm files (${found.slice(0, 3).join(', ')})`}: a wasm image layer must hold exactly one, or name it in the entrypoint`);
+  }
+}
