@@ -118,6 +118,6 @@ async function extractSingleWasm(source: [Readable, Transform], layer: Descripto
   if (layer.mediaType.includes('gzip')) await pipeline(...source, createGunzip(), tar);
   else await pipeline(...source, tar);
   if (found.length !== 1) {
-    throw new ImageSourceError(`the tar layer ${layer.digest} of image ${image} holds ${found.length === 0 ? 'no .wasm file' : `${found.length} .wasm files (${found.slice(0, 3).join(', ')})`}: a wasm image layer must hold exactly one, or name it in the entrypoint`);
+    throw new ImageSourceError(`the tar layer ${layer.digest.slice(0, 19)} of image ${image} holds ${found.length === 0 ? 'no .wasm file' : `${found.length} .wasm files (${found.slice(0, 3).join(', ')})`}: a wasm image layer must hold exactly one, or name it in the entrypoint`);
   }
 }
