@@ -100,3 +100,4 @@ export async function runcDelete(root: string, bundle: string, id: string): Prom
     if (!isGone(error)) throw error;
   });
 }
+

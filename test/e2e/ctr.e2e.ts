@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { BUSYBOX_IMAGE, WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
 import { leftovers, NOTHING, settledLeftovers, shimPids } from './leftovers.ts';
+import { until } from './poll.ts';
 
 const root = join(import.meta.dirname, '../..');
 const RUNTIME = ['--runtime', 'io.containerd.wasmts.v1'];
@@ -74,6 +75,17 @@ test('a trap ends the container with 134 and the trap on stderr', async () => {
   assert.match(result.stderr, /wasm trap: RuntimeError: unreachable/);
 });
 
+// `ctr events` prints only what happens after it subscribed: a container created and removed until
+// its event shows tells when that is.
+async function subscribed(text: () => string): Promise<void> {
+  const probe = newId('probe');
+  await until(async () => {
+    await containerd.ctr(['containers', 'create', WASM_TEST_IMAGE, probe]);
+    await containerd.ctr(['containers', 'rm', probe]);
+    return text().includes(probe);
+  }, 'ctr events to subscribe');
+}
+
 async function waitRunning(id: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const tasks = await containerd.ctr(['task', 'ls']);
@@ -83,30 +95,25 @@ async function waitRunning(id: string): Promise<void> {
   throw new Error(`task ${id} never ran`);
 }
 
-async function signalled(args: string[], signal: string): Promise<{ code: number | null; ms: number }> {
+async function signalled(args: string[], signal: string): Promise<{ code: number | null }> {
   const id = newId('sig');
   const child = containerd.spawnCtr(['run', '--rm', ...WASM, WASM_TEST_IMAGE, id, ...args]);
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   await waitRunning(id);
-  await new Promise((r) => setTimeout(r, 200));
-  const started = Date.now();
   const kill = await containerd.ctr(['task', 'kill', '-s', signal, id]);
   assert.is(kill.code, 0, kill.stderr);
   const code = await exited;
   child.stdin!.destroy();
-  return { code, ms: Date.now() - started };
+  return { code };
 }
 
-test('SIGTERM ends a spinning module within 1 s with 143', async () => {
-  const { code, ms } = await signalled(['/app/spin.wasm'], 'SIGTERM');
-  assert.is(code, 143);
-  assert.ok(ms < 1000, `took ${ms} ms`);
+// How fast a signal ends a guest is measured by `make bench`, not here.
+test('SIGTERM ends a spinning module with 143', async () => {
+  assert.is((await signalled(['/app/spin.wasm'], 'SIGTERM')).code, 143);
 });
 
-test('SIGTERM ends a module blocked reading stdin within 1 s with 143', async () => {
-  const { code, ms } = await signalled(['/app/cat.wasm'], 'SIGTERM');
-  assert.is(code, 143);
-  assert.ok(ms < 1000, `took ${ms} ms`);
+test('SIGTERM ends a module blocked reading stdin with 143', async () => {
+  assert.is((await signalled(['/app/cat.wasm'], 'SIGTERM')).code, 143);
 });
 
 test('SIGINT ends a sleeping module with 130; SIGKILL gives 137', async () => {
@@ -141,11 +148,11 @@ test('events go to containerd in order: create, start, exit, delete', async () =
   const events = containerd.spawnCtr(['events']);
   let text = '';
   events.stdout!.on('data', (chunk: Buffer) => (text += chunk));
-  await new Promise((r) => setTimeout(r, 300));
+  await subscribed(() => text);
   const id = newId('ev');
   const result = await containerd.ctr(['run', '--rm', ...WASM, WASM_TEST_IMAGE, id, '/app/hello.wasm']);
   assert.is(result.code, 0, result.stderr);
-  await new Promise((r) => setTimeout(r, 300));
+  await until(() => text.split('\n').some((line) => line.includes(id) && line.includes('/tasks/delete')), `/tasks/delete of ${id}`);
   events.kill();
   const topics = text.split('\n').filter((line) => line.includes(id) && line.includes('/tasks/')).map((line) => /\/tasks\/\w+/.exec(line)![0]);
   assert.equal(topics, ['/tasks/create', '/tasks/start', '/tasks/exit', '/tasks/delete']);
@@ -157,19 +164,21 @@ test('a running wasm task has pids and non-zero CPU and memory stats', async () 
   const id = newId('stats');
   assert.is((await containerd.ctr(['run', '-d', ...WASM, WASM_TEST_IMAGE, id, '/app/spin.wasm'])).code, 0);
   await waitRunning(id);
-  await new Promise((r) => setTimeout(r, 500));
   const ps = await containerd.ctr(['task', 'ps', id]);
   assert.is(ps.code, 0, ps.stderr);
   assert.match(ps.stdout, /^\d+/m);
-  const metrics = await containerd.ctr(['task', 'metrics', id]);
-  assert.is(metrics.code, 0, metrics.stderr);
+  let metrics = await containerd.ctr(['task', 'metrics', id]);
   const value = (name: string) => Number(new RegExp(`^${name.replaceAll('.', '\\.')}\\s+(\\d+)`, 'm').exec(metrics.stdout)?.[1] ?? 0);
+  const cpuOf = () => value('cpuacct.usage') || value('cpu.usage_usec');
+  // A spinning guest uses CPU from its first moment; the counter shows it soon after.
+  await until(async () => (metrics = await containerd.ctr(['task', 'metrics', id])).code === 0 && cpuOf() > 0, 'a CPU figure above 0').catch(() => {});
+  assert.is(metrics.code, 0, metrics.stderr);
   const memory = value('memory.usage_in_bytes') || value('memory.usage');
-  const cpu = value('cpuacct.usage') || value('cpu.usage_usec');
+  const cpu = cpuOf();
   assert.ok(memory > 0, `memory usage in:\n${metrics.stdout}`);
   assert.ok(cpu > 0, `cpu usage in:\n${metrics.stdout}`);
   assert.is((await containerd.ctr(['task', 'kill', '-s', 'SIGKILL', id])).code, 0);
-  await new Promise((r) => setTimeout(r, 300));
+  await until(async () => new RegExp(`^${id}\\s+\\d+\\s+STOPPED`, 'm').test((await containerd.ctr(['task', 'ls'])).stdout), `${id} STOPPED`);
   assert.is((await containerd.ctr(['task', 'delete', id])).code, 0);
   assert.is((await containerd.ctr(['container', 'rm', id])).code, 0);
 });
@@ -178,13 +187,13 @@ test('a module that outgrows its memory limit ends with 137 and a TaskOOM event'
   const events = containerd.spawnCtr(['events']);
   let text = '';
   events.stdout!.on('data', (chunk: Buffer) => (text += chunk));
-  await new Promise((r) => setTimeout(r, 300));
+  await subscribed(() => text);
   const id = newId('oom');
   const result = await containerd.ctr(['run', '--rm', '--memory-limit', String(160 << 20), ...WASM, WASM_TEST_IMAGE, id, '/app/memhog.wasm'], { timeoutMs: 60_000 });
-  await new Promise((r) => setTimeout(r, 300));
+  const oom = await until(() => text.split('\n').some((line) => line.includes('/tasks/oom') && line.includes(id)), `/tasks/oom of ${id}`, 10_000).catch(() => false);
   events.kill();
   assert.is(result.code, 137, result.stderr);
-  assert.ok(text.split('\n').some((line) => line.includes('/tasks/oom') && line.includes(id)), `no /tasks/oom for ${id} in:\n${text}`);
+  assert.ok(oom, `no /tasks/oom for ${id} in:\n${text}`);
 });
 
 test('a shim killed while its task runs: containerd\'s cleanup through our delete leaves nothing', async () => {
