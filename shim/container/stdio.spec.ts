@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeSync, constants } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -79,6 +80,27 @@ test('stdin: CloseIO ends the target while the writer stays open', async () => {
   stdio.closeStdin();
   assert.is(await text, 'a');
   closeSync(writer);
+  stdio.close();
+});
+
+test('stdin: CloseIO while bytes are still queued in the FIFO delivers every byte, then ends the target', async () => {
+  const fifo = join(dir, 'stdin-drain');
+  const source = join(dir, 'stdin-drain-source');
+  execFileSync('mkfifo', [fifo]);
+  const bytes = randomBytes(1 << 20);
+  writeFileSync(source, bytes);
+  const stdio = openStdio({ stdin: fifo, stdout: '', stderr: '' });
+  const target = new PassThrough();
+  stdio.connectStdin(target);
+  const chunks: Buffer[] = [];
+  const ended = new Promise<void>((resolve) => target.on('end', resolve));
+  // ctr's order: its input ends, it closes the FIFO, it sends CloseIO; the shim has read little yet.
+  const writer = spawn('sh', ['-c', `cat ${source} > ${fifo}`]);
+  target.once('data', () => stdio.closeStdin());
+  target.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await ended;
+  await new Promise((resolve) => writer.on('exit', resolve));
+  assert.is(Buffer.compare(Buffer.concat(chunks), bytes), 0, `${Buffer.concat(chunks).length} of ${bytes.length} bytes`);
   stdio.close();
 });
 

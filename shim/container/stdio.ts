@@ -6,6 +6,9 @@ import net from 'node:net';
 import type { Writable } from 'node:stream';
 import { invalidArgument } from '../errors.ts';
 
+// After CloseIO, how long a silent stdin FIFO writer may hold it open before stdin is ended anyway.
+const STDIN_DRAIN_IDLE_MS = 1000;
+
 export interface StdioPaths {
   stdin: string;
   stdout: string;
@@ -18,7 +21,7 @@ export interface OpenStdio {
   stderr: number | undefined;
   // Copies the stdin FIFO into the container's stdin once the FIFO's writer is there.
   connectStdin(target: Writable): void;
-  // Ends the container's stdin (CloseIO).
+  // Ends the container's stdin (CloseIO) once what is queued in the FIFO has been delivered.
   closeStdin(): void;
   // Closes the output fds once runc holds its own copies.
   closeOutputs(): void;
@@ -91,9 +94,25 @@ export function openStdio(paths: StdioPaths): OpenStdio {
       source.pipe(to);
     },
     closeStdin() {
-      source?.unpipe();
-      source?.destroy();
-      target?.end();
+      // ctr sends CloseIO as soon as its own input ends, with bytes still queued in the FIFO: they go
+      // through to the end of the FIFO (its writer gone), and the pipe then ends the container's
+      // stdin. A writer that holds the FIFO open but sends nothing more must not keep it open forever.
+      if (!source || source.destroyed || source.readableEnded) return void target?.end();
+      let idle: NodeJS.Timeout;
+      const finish = () => {
+        clearTimeout(idle);
+        source?.unpipe();
+        source?.destroy();
+        target?.end();
+      };
+      const wait = () => {
+        clearTimeout(idle);
+        idle = setTimeout(finish, STDIN_DRAIN_IDLE_MS);
+      };
+      source.on('data', wait);
+      source.once('end', () => clearTimeout(idle));
+      source.once('close', () => clearTimeout(idle));
+      wait();
     },
     closeOutputs() {
       closeFd(stdout);

@@ -1,6 +1,7 @@
 // containerd 1.6 + runc, driven with ctr, run wasm and native containers through our shim.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
@@ -57,6 +58,16 @@ test('stdin reaches the guest and is echoed', async () => {
   const result = await runWasm(['/app/cat.wasm'], { input });
   assert.is(result.code, 0, result.stderr);
   assert.is(result.stdout, input);
+});
+
+test('10 MiB piped into ctr run arrive whole, byte for byte, ten times in a row', async () => {
+  // ctr sends CloseIO as soon as its input ends, while bytes are still queued in the FIFO.
+  const input = randomBytes(7.5 * (1 << 20)).toString('base64');
+  for (let run = 0; run < 10; run++) {
+    const result = await runWasm(['/app/cat.wasm'], { input });
+    assert.is(result.code, 0, result.stderr);
+    assert.ok(result.stdout === input, `run ${run}: ${result.stdout.length} of ${input.length} bytes came back`);
+  }
 });
 
 test('--log-uri file:// captures stdout and stderr', async () => {
