@@ -251,6 +251,16 @@ test('user errors reach the CRI caller as a sentence that says what to do', () =
   assert.match((unknown as Error).message, 'no runtime for "nope" is configured');
 }));
 
+test('containerd restarted while a wasm pod runs: it reconnects to the pod\'s shim, and the exit is still seen', () => withPod(async (pod) => {
+  const app = await startContainer(cri, pod, wasm('survivor', ['/app/spin.wasm']));
+  await waitState(cri, app, CONTAINER_RUNNING);
+  await containerd.stopContainerd();
+  await containerd.startContainerd();
+  await until(async () => (await status(cri, app).catch(() => undefined))?.state === CONTAINER_RUNNING, 'the container RUNNING after the restart');
+  await cri.call(RuntimeService.method.stopContainer, { containerId: app, timeout: 2n });
+  assert.is((await status(cri, app)).exitCode, 143);
+}));
+
 test('a pod\'s shim killed with SIGKILL while a wasm container and a native sidecar run: once the pod is removed nothing is left', async () => {
   const pod = await runPod(cri, join(work, 'logs'));
   const app = await startContainer(cri, pod, wasm('orphan', ['/app/spin.wasm']));
