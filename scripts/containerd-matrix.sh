@@ -37,7 +37,9 @@ if [ ${#debs[@]} -gt 0 ]; then
 fi
 
 if ! have "$CACHE/containerd-2.3/bin"; then
-  command -v go >/dev/null || { echo "containerd-matrix: go is not on PATH (containerd 2.3 is built with go install)" >&2; exit 1; }
+  # Go comes with the machine, not always on PATH.
+  command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
+  command -v go >/dev/null || { echo "containerd-matrix: go is not on PATH (containerd 2.3 is built with go install): install Go 1.26" >&2; exit 1; }
   echo "containerd-matrix: building containerd $CONTAINERD_23 from the Go module proxy"
   rm -rf "$CACHE/containerd-2.3.tmp"
   mkdir -p "$CACHE/containerd-2.3.tmp/bin"
