@@ -36,8 +36,8 @@ const spec: OciSpec = {
 };
 
 test('the process becomes the runner with an empty env; the guest keeps args and env exactly', () => {
-  const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), '/app/hello.wasm', '/b/guest.json');
-  assert.equal(out.process!.args, ['/.wasmts/ld-linux-x86-64.so.2', '--library-path', '/.wasmts/lib', '/.wasmts/wasmts', 'run', '/.wasmts/guest.json']);
+  const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
+  assert.equal(out.process!.args, ['/.wasmts/ld-linux-x86-64.so.2', '--inhibit-cache', '--library-path', '/.wasmts/lib', '/.wasmts/wasmts', 'run', '/.wasmts/guest.json']);
   assert.equal(out.process!.env, []);
   assert.equal(guest, { module: '/app/hello.wasm', args: ['/app/hello.wasm', 'a b', ''], env: ['PATH=/bin', 'GREETING=hi=there'] });
   assert.is(out.process!.cwd, '/work');
@@ -47,7 +47,7 @@ test('the process becomes the runner with an empty env; the guest keeps args and
 
 test('the runner is mounted read-only after the spec mounts, and the input is not changed', () => {
   const before = JSON.stringify(spec);
-  const { spec: out } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), '/app/hello.wasm', '/b/guest.json');
+  const { spec: out } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
   assert.is(JSON.stringify(spec), before);
   assert.equal(out.mounts!.map((m) => [m.destination, m.source]), [
     ['/proc', 'proc'],
@@ -56,12 +56,20 @@ test('the runner is mounted read-only after the spec mounts, and the input is no
     ['/.wasmts/ld-linux-x86-64.so.2', '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'],
     ['/.wasmts/lib/libc.so.6', '/usr/lib/x86_64-linux-gnu/libc.so.6'],
     ['/.wasmts/lib/libstdc++.so.6', '/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30'],
+    ['/etc/ld.so.preload', '/b/empty'],
   ]);
-  for (const mount of out.mounts!.slice(1)) assert.ok(mount.options!.includes('ro'));
+  for (const mount of out.mounts!) assert.ok(mount.options!.includes('ro'), mount.destination);
+});
+
+test('the runner gets no capabilities, no new privileges, and /proc read-only', () => {
+  const { spec: out } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
+  assert.equal(out.process!.capabilities, { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] });
+  assert.is(out.process!.noNewPrivileges, true);
+  assert.equal(out.mounts![0]!.options, ['ro']);
 });
 
 test('a guest from the image\'s layers is mounted read-only where the runner reads it; argv stays the pod\'s', () => {
-  const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), '/app/hello.wasm', '/b/guest.json', '/var/lib/wasmts/layers/sha256/ab.wasm');
+  const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty', layerFile: '/var/lib/wasmts/layers/sha256/ab.wasm' });
   assert.is(guest.module, LAYER_MODULE);
   assert.equal(guest.args, spec.process!.args);
   assert.ok(out.mounts!.some((m) => m.source === '/var/lib/wasmts/layers/sha256/ab.wasm' && m.destination === LAYER_MODULE && m.options!.includes('ro')));

@@ -31,16 +31,40 @@ export function runnerFilesFromMaps(maps: string, binary: string): RunnerFiles {
   return { binary, loader, libraries: all.filter((path) => path !== loader) };
 }
 
-function readOnlyBind(source: string, destination: string): OciMount {
-  return { destination, type: 'bind', source, options: ['rbind', 'ro', 'nosuid', 'nodev'] };
+function readOnlyBind(source: string, destination: string, options = ['rbind', 'ro', 'nosuid', 'nodev']): OciMount {
+  return { destination, type: 'bind', source, options };
+}
+
+// A guest is distrusted: whatever it can write in its rootfs (or the image ships) must never become
+// code or configuration of the runner, and nothing it can reach may control the runner.
+// - The loader reads /etc/ld.so.preload of the rootfs: an empty file is mounted over it, and
+//   --inhibit-cache keeps it from /etc/ld.so.cache (libraries come from RUNNER_DIR/lib).
+// - /proc/self/mem (and every other writable file of /proc) would let the guest write the runner's
+//   memory: /proc is mounted read-only.
+// - No capabilities, no new privileges: a WASI guest needs none.
+export const LD_PRELOAD_FILE = '/etc/ld.so.preload';
+const NO_CAPABILITIES = { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] };
+
+function readOnlyProc(mount: OciMount): OciMount {
+  if (mount.destination !== '/proc' || mount.type !== 'proc') return mount;
+  return { ...mount, options: [...(mount.options ?? []).filter((o) => o !== 'rw' && o !== 'ro'), 'ro'] };
 }
 
 // Where a guest read from the image's layers (not a file of the rootfs) appears in the container.
 export const LAYER_MODULE = `${RUNNER_DIR}/module.wasm`;
 
-// `guestFile` is the host path where the caller writes `guest`; it is mounted at GUEST_FILE. A
-// `layerFile` (a host path) is the guest instead of `modulePath` of the rootfs.
-export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, modulePath: string, guestFile: string, layerFile?: string): { spec: OciSpec; guest: GuestConfig } {
+export interface WasmFiles {
+  // The guest's path in the rootfs.
+  modulePath: string;
+  // Host paths: where the caller writes `guest` (mounted at GUEST_FILE), and an empty file.
+  guestFile: string;
+  emptyFile: string;
+  // A guest read from the image's layers, instead of `modulePath`.
+  layerFile?: string;
+}
+
+export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, files: WasmFiles): { spec: OciSpec; guest: GuestConfig } {
+  const { modulePath, guestFile, layerFile } = files;
   const process = spec.process!;
   const guest: GuestConfig = { module: layerFile ? LAYER_MODULE : modulePath, args: process.args ?? [], env: process.env ?? [] };
   const loader = `${RUNNER_DIR}/${posix.basename(runner.loader)}`;
@@ -50,11 +74,18 @@ export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, modulePath: s
     ...(layerFile ? [readOnlyBind(layerFile, LAYER_MODULE)] : []),
     readOnlyBind(runner.loader, loader),
     ...runner.libraries.map((lib) => readOnlyBind(lib, `${RUNNER_DIR}/lib/${sonameOf(lib)}`)),
+    readOnlyBind(files.emptyFile, LD_PRELOAD_FILE),
   ];
   const rewritten: OciSpec = {
     ...spec,
-    process: { ...process, args: [loader, '--library-path', `${RUNNER_DIR}/lib`, `${RUNNER_DIR}/wasmts`, 'run', GUEST_FILE], env: [] },
-    mounts: [...(spec.mounts ?? []), ...mounts],
+    process: {
+      ...process,
+      args: [loader, '--inhibit-cache', '--library-path', `${RUNNER_DIR}/lib`, `${RUNNER_DIR}/wasmts`, 'run', GUEST_FILE],
+      env: [],
+      capabilities: NO_CAPABILITIES,
+      noNewPrivileges: true,
+    },
+    mounts: [...(spec.mounts ?? []).map(readOnlyProc), ...mounts],
   };
   return { spec: rewritten, guest };
 }

@@ -25,7 +25,10 @@ const seaConfig = {
   disableExperimentalSEAWarning: true,
   useCodeCache: true,
   // node:wasi warns that it is experimental on every start; that line would land in the guest's stderr.
-  execArgv: ['--no-warnings'],
+  // The runner is this binary inside the guest's container, where the rootfs is the guest's: Node's
+  // OpenSSL config (/etc/ssl/openssl.cnf, which can name engines to dlopen) is never read, and
+  // SIGUSR1 (a guest's proc_raise, or anyone in the pod) never opens the inspector.
+  execArgv: ['--no-warnings', '--openssl-config=/dev/null', '--disable-sigusr1'],
   // The RuntimeClass `install` prints: the same file operators find in configs/.
   assets: { 'runtimeclass.yaml': join(root, 'configs/kubernetes/runtimeclass.yaml') },
 };

@@ -19,6 +19,8 @@ import { checkModuleFile } from './wasm-check.ts';
 import { planWasmSignal, reportedStatus, type SignalPlan } from './wasm-signals.ts';
 
 const GUEST_FILE_NAME = 'wasmts-guest.json';
+// Mounted read-only over files of the rootfs that the runner's loader would read (rewrite.ts).
+const EMPTY_FILE_NAME = 'wasmts-empty';
 const CLEANUP_WAIT_MS = 10_000;
 
 export interface RuncContainerOptions {
@@ -83,8 +85,10 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
       throw invalidArgument(error.message);
     });
     const guestFile = join(request.bundle, GUEST_FILE_NAME);
-    const rewritten = rewriteForWasm(spec, options.runner(), classification.path, guestFile, classification.layerFile);
+    const emptyFile = join(request.bundle, EMPTY_FILE_NAME);
+    const rewritten = rewriteForWasm(spec, options.runner(), { modulePath: classification.path, guestFile, emptyFile, layerFile: classification.layerFile });
     await writeFile(guestFile, JSON.stringify(rewritten.guest));
+    await writeFile(emptyFile, '');
     await writeSpec(specPath, rewritten.spec);
   }
   return { cgroupsPath: spec.linux?.cgroupsPath ?? '', kind: classification.kind };

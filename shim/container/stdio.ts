@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { invalidArgument } from '../errors.ts';
 
 // After CloseIO, how long a silent stdin FIFO writer may hold it open before stdin is ended anyway.
-const STDIN_DRAIN_IDLE_MS = 1000;
+const STDIN_DRAIN_IDLE_MS = 2000;
 
 export interface StdioPaths {
   stdin: string;
@@ -107,7 +107,8 @@ export function openStdio(paths: StdioPaths): OpenStdio {
       };
       const wait = () => {
         clearTimeout(idle);
-        idle = setTimeout(finish, STDIN_DRAIN_IDLE_MS);
+        // Paused means the guest has not taken what was read yet: the writer is not the silent one.
+        idle = setTimeout(() => (source?.isPaused() ? wait() : finish()), STDIN_DRAIN_IDLE_MS);
       };
       source.on('data', wait);
       source.once('end', () => clearTimeout(idle));

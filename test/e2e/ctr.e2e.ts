@@ -2,10 +2,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
-import { BUSYBOX_IMAGE, WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
+import { buildImageArchive, WASM_PLATFORM } from '../../oci/image.ts';
+import { BUSYBOX_IMAGE, FIXTURE_OUT, WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
 import { leftovers, NOTHING, settledLeftovers, shimPids } from './leftovers.ts';
 import { until } from './poll.ts';
 
@@ -78,6 +79,35 @@ test('--log-uri file:// captures stdout and stderr', async () => {
   assert.match(text, 'arg[1]=logged');
   assert.match(text, 'hello on stderr');
   rmSync(log);
+});
+
+// An image that ships a preload list and an OpenSSL config naming shared objects, and a guest that
+// goes for the runner's memory, its files and its inspector: none of it reaches native code.
+test('a hostile guest stays a wasm guest: no /proc/self/mem, no writable runner, no ld.so.preload, no OpenSSL engines, no inspector', async () => {
+  const name = 'docker.io/wasmts/hostile:latest';
+  const text = (value: string) => new TextEncoder().encode(value);
+  const archive = join(containerd.dir, 'hostile.tar');
+  writeFileSync(archive, await buildImageArchive({
+    name,
+    ...WASM_PLATFORM,
+    entrypoint: ['/app/probe.wasm'],
+    files: [
+      { path: '/app/probe.wasm', content: readFileSync(join(FIXTURE_OUT, 'probe.wasm')), mode: 0o644 },
+      { path: '/etc/ld.so.preload', content: text('/app/evil.so\n'), mode: 0o644 },
+      { path: '/etc/ssl/openssl.cnf', content: text('openssl_conf = init\nnodejs_conf = init\n[init]\nengines = engines\n[engines]\nevil = evil\n[evil]\ndynamic_path = /app/evil-engine.so\ninit = 1\n'), mode: 0o644 },
+    ],
+  }));
+  assert.is((await containerd.ctr(['images', 'import', archive])).code, 0);
+  const probe = await containerd.ctr(['run', '--rm', ...WASM, name, newId('hostile')]);
+  assert.is(probe.code, 0, probe.stderr);
+  assert.not.match(probe.stderr, /ld\.so|preload|OpenSSL|evil/, 'the loader and OpenSSL never read the image\'s files');
+  const results: Record<string, string> = Object.fromEntries(probe.stdout.trim().split('\n').map((line) => [line.split(' ')[0]!, line.slice(line.indexOf(' ') + 1)]));
+  assert.equal(Object.keys(results), ['proc-mem', 'proc-oom', 'ld-preload', 'runner', 'runner-lib']);
+  for (const [route, result] of Object.entries(results)) assert.match(result, /Read-only file system|Permission denied|Operation not permitted|Text file busy/, `${route}: ${result}`);
+  const raised = await containerd.ctr(['run', '--rm', ...WASM, name, newId('raise'), '/app/probe.wasm', 'raise']);
+  assert.is(raised.code, 0, raised.stderr);
+  assert.match(raised.stdout, 'raised 0');
+  assert.not.match(raised.stderr, /Debugger|inspector|9229/);
 });
 
 test('a trap ends the container with 134 and the trap on stderr', async () => {
