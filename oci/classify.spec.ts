@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,8 +70,16 @@ test('errors name the path and what was found', async () => {
   assert.match((await message(['nothere'], ['PATH=/bin:/usr/bin'])).message, 'any PATH directory (/bin:/usr/bin)');
   assert.match((await message(['/app/notes.txt'])).message, '/app/notes.txt is a file starting with bytes 68 65 6c 6c 6f');
   assert.match((await message(['/app/empty'])).message, '/app/empty is an empty file');
-  assert.match((await message(['/app'])).message, 'was not found');
+  assert.match((await message(['/app'])).message, 'entrypoint /app is a directory, not a file');
   assert.match((await message([])).message, 'no process.args');
+});
+
+test('a directory, a FIFO or a device at the entrypoint is named as what it is', async () => {
+  mkdirSync(join(root, 'app/dir.wasm'));
+  execFileSync('mkfifo', [join(root, 'app/fifo.wasm')]);
+  const error = async (path: string) => String(await classifyEntrypoint(root, { args: [path], cwd: '/' }).catch((e: Error) => e));
+  assert.match(await error('/app/dir.wasm'), 'entrypoint /app/dir.wasm is a directory, not a file');
+  assert.match(await error('/app/fifo.wasm'), 'entrypoint /app/fifo.wasm is a FIFO, not a file');
 });
 
 test.run();

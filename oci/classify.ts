@@ -1,5 +1,6 @@
 // Decides how a container runs: its entrypoint, resolved inside the rootfs, is a wasm core module, a
 // wasm component, or a native program (ELF or script) that runc runs as it is.
+import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { DEFAULT_PATH, envValue, type OciMount, type OciProcess } from './spec.ts';
@@ -38,6 +39,14 @@ function describe(header: Uint8Array): string {
   return `a file starting with bytes ${hex} (neither a wasm module, an ELF binary nor a #! script)`;
 }
 
+function kindOfFile(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device node';
+  return 'not a regular file';
+}
+
 function candidates(process: OciProcess, entry: string): string[] {
   if (entry.includes('/')) return [posix.resolve(process.cwd || '/', entry)];
   const searchPath = envValue(process.env, 'PATH') ?? DEFAULT_PATH;
@@ -62,7 +71,12 @@ export async function classifyEntrypoint(rootfs: string, process: OciProcess | u
     });
     if (!hostPath) continue;
     const stats = await stat(hostPath).catch(() => undefined);
-    if (!stats?.isFile()) continue;
+    if (!stats) continue;
+    if (!stats.isFile()) {
+      // A PATH search passes over what is not a file, as a shell does; a named path is the user's word.
+      if (!entry.includes('/')) continue;
+      throw new ClassifyError(`entrypoint ${path} is ${kindOfFile(stats)}, not a file: point the image's entrypoint or the container's command at a .wasm module or a program`);
+    }
     const handle = await open(hostPath, 'r');
     const header = new Uint8Array(8);
     const { bytesRead } = await handle.read(header, 0, 8, 0).finally(() => handle.close());

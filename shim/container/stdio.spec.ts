@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync, constants } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync, writeSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -36,6 +36,20 @@ function collect(stream: PassThrough): Promise<string> {
     stream.on('end', () => resolve(text));
   });
 }
+
+test('a file:// URI naming a FIFO with no reader opens at once (it would block the daemon), and output reaches a reader that comes', () => {
+  const fifo = join(dir, 'log-fifo');
+  execFileSync('mkfifo', [fifo]);
+  const stdio = openStdio({ stdin: '', stdout: `file://${fifo}`, stderr: '' });
+  writeSync(stdio.stdout!, 'line\n');
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  writeSync(stdio.stdout!, 'more\n');
+  const buffer = Buffer.alloc(64);
+  const n = readSync(reader, buffer);
+  assert.is(buffer.subarray(0, n).toString(), 'line\nmore\n');
+  closeSync(reader);
+  stdio.close();
+});
 
 test('stdin: a writer that comes later is copied through, and its close ends the target', async () => {
   const fifo = join(dir, 'stdin-late');

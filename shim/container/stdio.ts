@@ -1,7 +1,7 @@
 // Opens the stdio that containerd gave a task: FIFO paths (stdin too), file:// URIs (append), or
 // nothing. Output fds go to runc directly. stdin is copied by the shim into a pipe to runc, as
 // containerd's runc shim does: its writer may come late or never, and nothing may wait for it.
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, openSync, statSync } from 'node:fs';
 import net from 'node:net';
 import type { Writable } from 'node:stream';
 import { invalidArgument } from '../errors.ts';
@@ -37,11 +37,21 @@ export function outputTarget(uri: string): { kind: 'none' } | { kind: 'file'; pa
   return { kind: 'fifo', path: uri };
 }
 
+function isFifo(path: string): boolean {
+  try {
+    return statSync(path).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
 function openOutput(uri: string): number | undefined {
   const target = outputTarget(uri);
   if (target.kind === 'none') return undefined;
-  // A FIFO opened read-write never blocks, whether or not containerd's reader is there yet.
-  if (target.kind === 'fifo') return openSync(target.path, constants.O_RDWR);
+  // A FIFO opened read-write never blocks, whether or not containerd's reader is there yet. A file://
+  // URI may name a FIFO too: opened write-only it would block the daemon's only thread until a reader
+  // came, and every other task of the pod would stop answering.
+  if (target.kind === 'fifo' || isFifo(target.path)) return openSync(target.path, constants.O_RDWR);
   return openSync(target.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o640);
 }
 

@@ -22,10 +22,17 @@ test('a truncated module fails with the compiler reason and the path', async () 
 test('imports outside preview1 and a missing _start are named', async () => {
   const foreign = Uint8Array.from(good);
   foreign.set(new TextEncoder().encode('wasi_snapshot_preview2'), 22);
-  await rejects(checkModule(foreign, '/m.wasm'), /imports wasi_snapshot_preview2.proc_exit, which WASI preview1 does not provide/);
+  await rejects(checkModule(foreign, '/m.wasm'), /imports wasi_snapshot_preview2.proc_exit, which WASI preview1 as wasmts runs it does not provide/);
   const noStart = Uint8Array.from(good);
   noStart.set(new TextEncoder().encode('_stop'), 78);
   await rejects(checkModule(noStart, '/m.wasm'), /exports no _start function/);
+});
+
+test('a preview1 import the engine does not have fails at Create, naming it', async () => {
+  const unknown = Uint8Array.from(good);
+  // proc_exit -> proc_exiz: still wasi_snapshot_preview1, a name node:wasi does not provide.
+  unknown.set(new TextEncoder().encode('proc_exiz'), 45);
+  await rejects(checkModule(unknown, '/m.wasm'), /imports wasi_snapshot_preview1.proc_exiz, which WASI preview1 as wasmts runs it does not provide/);
 });
 
 test.run();

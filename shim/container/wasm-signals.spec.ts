@@ -20,4 +20,10 @@ test('the reported status: our stand-in kill shows as the signal asked for; an e
   assert.is(reportedStatus(137, undefined), 137);
 });
 
+test('realtime signals end a wasm container as their default action would: SIGKILL, reported as 128+n', () => {
+  assert.equal(planWasmSignal(34), { send: 9, reportAs: 162 });
+  assert.equal(planWasmSignal(64), { send: 9, reportAs: 192 });
+  assert.equal(planWasmSignal(32), { send: 32 });
+});
+
 test.run();

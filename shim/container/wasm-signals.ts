@@ -5,8 +5,13 @@
 
 export const SIGKILL = 9;
 
-// Default action "terminate" or "core dump" (signal(7)), besides SIGKILL itself.
+// Default action "terminate" or "core dump" (signal(7)), besides SIGKILL itself; realtime signals
+// (SIGRTMIN 34 to SIGRTMAX 64) terminate by default too.
 const TERMINATING = new Set([1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 29, 30, 31]);
+const SIGRTMIN = 34;
+const SIGRTMAX = 64;
+
+const terminates = (signal: number) => TERMINATING.has(signal) || (signal >= SIGRTMIN && signal <= SIGRTMAX);
 
 export interface SignalPlan {
   send: number;
@@ -15,7 +20,7 @@ export interface SignalPlan {
 }
 
 export function planWasmSignal(signal: number): SignalPlan {
-  if (TERMINATING.has(signal)) return { send: SIGKILL, reportAs: 128 + signal };
+  if (terminates(signal)) return { send: SIGKILL, reportAs: 128 + signal };
   return { send: signal };
 }
 

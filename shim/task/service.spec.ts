@@ -18,7 +18,9 @@ class StubContainer implements Container {
   cleaned = 0;
   stdinClosed = false;
   oom = false;
+  startError: Error | undefined;
   async start() {
+    if (this.startError) throw this.startError;
     return 4242;
   }
   async kill(signal: number) {
@@ -162,6 +164,18 @@ test('shutdown is refused while tasks remain, unless now; CloseIO reaches the co
   service.closeIO({ id: 'a', execId: '', stdin: true } as never);
   assert.ok(containers[0]!.stdinClosed);
   assert.is(service.connect({ id: 'a' } as never).shimPid, process.pid);
+});
+
+test('a failed Start stops the task: it cannot be started again, Wait answers, Delete cleans it up', async () => {
+  const { service, containers } = setup();
+  await service.create(createRequest('a'));
+  containers[0]!.startError = new ShimError(2, 'runc: exec failed');
+  assert.is(await code(service.start(ref('a'))), 2);
+  assert.is(service.state(ref('a')).status, 3);
+  assert.is(await code(service.start(ref('a'))), 9);
+  assert.is((await service.wait(ref('a'))).exitStatus, 255);
+  assert.is((await service.delete(ref('a'))).exitStatus, 255);
+  assert.is(containers[0]!.cleaned, 1);
 });
 
 test('a failed create leaves no task behind', async () => {

@@ -35,6 +35,9 @@ export interface TaskServiceOptions {
   onEmpty: () => void;
 }
 
+// What Wait and Delete report for a task whose Start failed, as containerd's runc shim does.
+const START_FAILED_STATUS = 255;
+
 function noExec(execId: string): void {
   if (execId) throw notFound(`exec process ${execId} not found: wasmts does not run exec processes`);
 }
@@ -104,6 +107,13 @@ export class TaskService {
     task.starting = true;
     try {
       task.pid = await task.container.start();
+    } catch (error) {
+      // A failed Start ends the task: its stdio and exit promise are spent, so it is not reusable.
+      task.state = transition(task.id, task.state, 'exit');
+      task.exitStatus = START_FAILED_STATUS;
+      task.exitedAt = timestampFromDate(new Date());
+      task.markExitHandled();
+      throw error;
     } finally {
       task.starting = false;
     }

@@ -176,7 +176,7 @@ test('a malformed module fails with the compiler reason, and a missing or wrong 
 test('a module importing more than WASI preview1 fails Create, naming the import', async () => {
   const result = await runWasm(['/app/foreign-import.wasm']);
   assert.is.not(result.code, 0);
-  assert.match(result.stderr, '/app/foreign-import.wasm imports env.host_function, which WASI preview1 does not provide');
+  assert.match(result.stderr, '/app/foreign-import.wasm imports env.host_function, which WASI preview1 as wasmts runs it does not provide');
 });
 
 test('a component fails Create with a clear message', async () => {
