@@ -15,7 +15,8 @@ const READY_TIMEOUT_MS = 10_000;
 
 // child_process is loaded only here: for every container after a pod's first, the daemon exists and
 // `start` just prints its address (containerd runs `start` once per container).
-async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, socket: string): Promise<void> {
+// Resolves with the daemon's pid once it listens.
+async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, socket: string): Promise<number> {
   const { spawn } = await import('node:child_process');
   const self = selfCommand();
   const args = [...self.args, '-namespace', flags.namespace, '-address', flags.address, '-publish-binary', flags.publishBinary,
@@ -34,7 +35,7 @@ async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, sock
       if (said.startsWith('ok')) {
         child.unref();
         (ready as unknown as net.Socket).destroy();
-        resolve();
+        resolve(child.pid!);
       } else reject(new Error(`the shim daemon failed to start: ${said.trim() || 'it exited without a word'}`));
     });
     child.on('error', (error) => (clearTimeout(timer), reject(error)));
@@ -53,6 +54,7 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
   const socket = socketPath(containerdAddress, namespace, group, params?.socketDir || undefined);
   const address = `unix://${socket}`;
   let reply: StartReply;
+  let daemon: number | undefined;
   if (await answers(socket)) {
     // containerd runs `start` for a pod's later containers only when it does not reuse the pod's
     // connection: 1.6 and 1.7, which take the plain address (and refuse version 3).
@@ -60,13 +62,23 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
   } else {
     await rm(socket, { force: true });
     await mkdir(dirname(socket), { recursive: true });
-    const [, version] = await Promise.all([
+    const [pid, version] = await Promise.all([
       spawnDaemon({ ...flags, namespace, address: containerdAddress }, group, bundle, socket),
       params ? undefined : (await import('./containerd-version.ts')).askContainerdVersion(containerdAddress),
     ]);
+    daemon = pid;
     reply = replyKind(params, version);
   }
   // containerd 1.x reads this file to reconnect after a restart (2.x writes bootstrap.json itself).
-  await writeFile(join(bundle, 'address'), address);
+  try {
+    await writeFile(join(bundle, 'address'), address);
+  } catch (error) {
+    // A failed `start` leaves no daemon behind: containerd will never know of it.
+    if (daemon !== undefined) {
+      process.kill(daemon, 'SIGKILL');
+      await rm(socket, { force: true });
+    }
+    throw new Error(`cannot write ${join(bundle, 'address')}: ${(error as Error).message}`, { cause: error });
+  }
   process.stdout.write(encodeStartReply(reply, address));
 }

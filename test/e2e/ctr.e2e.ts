@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { buildImageArchive, WASM_PLATFORM } from '../../oci/image.ts';
@@ -295,6 +295,20 @@ test('containerd restarted while a task runs: the task keeps running and its exi
   await containerd.ctr(['task', 'delete', id]);
   assert.is((await containerd.ctr(['container', 'rm', id])).code, 0);
   assert.equal(await settledLeftovers(containerd, ids), NOTHING);
+});
+
+test('a start that fails after spawning its daemon leaves no daemon and no socket', async () => {
+  const bundle = join(containerd.dir, 'failing-start');
+  mkdirSync(join(bundle, 'address'), { recursive: true });
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', process: { args: ['/x'], cwd: '/' } }));
+  const shim = join(root, 'dist/containerd-shim-wasmts-v1');
+  const id = newId('failing-start');
+  const result = await containerd.exec('sh', ['-c', `cd ${bundle} && ${shim} -namespace default -address ${containerd.socket} -publish-binary containerd -id ${id} start`]);
+  assert.is.not(result.code, 0);
+  assert.match(result.stdout + result.stderr, `cannot write ${bundle}/address`);
+  const daemons = await until(() => shimPids(containerd, id).length === 0 && 'none', `the daemon of ${id} to be gone`, 5000).catch(() => 'some');
+  assert.is(daemons, 'none');
+  assert.equal((await leftovers(containerd, [])).sockets, []);
 });
 
 test('without runc the error says to install it', async () => {
