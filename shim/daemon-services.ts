@@ -26,10 +26,11 @@ export function startServices(flags: ShimFlags, version: string, listener: net.S
   const root = runcRoot(flags.namespace);
   const shutdown = async () => {
     log.info('shutting down');
+    // Tasks go first (Shutdown with `now`): their Waits are answered before the connections close.
     // Closing the server unlinks its socket; removing it again later could remove the socket of the
     // next daemon for this group.
-    await server.close();
     await service.cleanupAll();
+    await server.close();
     await events.drain();
     process.exit(0);
   };

@@ -6,14 +6,32 @@ import { encodeResponse } from './codec.ts';
 import { dispatch, type Router } from './dispatch.ts';
 import { encodeFrame, FrameDecoder, FrameType, MAX_PAYLOAD } from './frame.ts';
 
-export function serveConnection(socket: Duplex, router: Router, onError: (error: Error) => void): void {
+// Replies queued for a peer that does not read them: past this, no more requests are read from it
+// until it does, so a client that never reads cannot grow the daemon without bound.
+export const MAX_QUEUED_BYTES = 8 << 20;
+
+export interface ServedConnection {
+  // Resolves once every call received so far has been answered.
+  settled(): Promise<void>;
+}
+
+export function serveConnection(socket: Duplex, router: Router, onError: (error: Error) => void): ServedConnection {
   const decoder = new FrameDecoder();
+  let inFlight = 0;
+  let idle: PromiseWithResolvers<void> | undefined;
   const reply = (streamId: number, payload: Uint8Array) => {
     if (!socket.writable) return;
     if (payload.length > MAX_PAYLOAD) {
       payload = encodeResponse({ code: Code.resourceExhausted, message: `response of ${payload.length} bytes exceeds the ttrpc limit of ${MAX_PAYLOAD}` });
     }
     socket.write(encodeFrame({ streamId, type: FrameType.response, flags: 0, payload }));
+    if (socket.writableLength > MAX_QUEUED_BYTES && !socket.isPaused()) {
+      socket.pause();
+      socket.once('drain', () => socket.resume());
+    }
+  };
+  const done = () => {
+    if (--inFlight === 0) idle?.resolve();
   };
   socket.on('data', (chunk: Buffer) => {
     for (const item of decoder.push(chunk)) {
@@ -25,8 +43,16 @@ export function serveConnection(socket: Duplex, router: Router, onError: (error:
       const { frame } = item;
       // Data frames belong to streaming calls, which containerd's task API does not use.
       if (frame.type !== FrameType.request) continue;
-      dispatch(router, frame.payload).then((payload) => reply(frame.streamId, payload), onError);
+      inFlight++;
+      dispatch(router, frame.payload).then((payload) => reply(frame.streamId, payload), onError).finally(done);
     }
   });
   socket.on('error', onError);
+  return {
+    settled() {
+      if (inFlight === 0) return Promise.resolve();
+      idle ??= Promise.withResolvers<void>();
+      return idle.promise;
+    },
+  };
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShimError, notFound } from '../errors.ts';
 import { TtrpcClient } from './client.ts';
-import { decodeResponse } from './codec.ts';
+import { decodeResponse, encodeRequest } from './codec.ts';
 import { Router } from './dispatch.ts';
 import { encodeFrame, FrameDecoder, FrameType, MAX_PAYLOAD } from './frame.ts';
 import { TtrpcServer } from './server.ts';
@@ -102,6 +102,58 @@ test('a malformed request payload is InvalidArgument; an oversize frame is Resou
     { streamId: 7, code: 8 },
     { streamId: 9, code: 12 },
   ]);
+});
+
+test('close answers the calls already in flight before it ends the connection', async () => {
+  const own = join(dir, 'closing');
+  const received = Promise.withResolvers<void>();
+  const holding = new Router();
+  holding.add('test.Hold', 'Echo', async (payload) => {
+    received.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return payload;
+  });
+  const closing = new TtrpcServer(holding, () => {});
+  await closing.listen(own);
+  const client = await TtrpcClient.connect(own);
+  const slow = client.call('test.Hold', 'Echo', Uint8Array.of(7));
+  await received.promise;
+  await closing.close();
+  assert.equal([...(await slow)], [7]);
+  client.close();
+});
+
+test('a client that sends without reading its replies is not read from past a bound, and is served once it reads', async () => {
+  const own = join(dir, 'pressure');
+  let handled = 0;
+  const counting = new Router();
+  counting.add('test.Big', 'Echo', async (payload) => (handled++, payload));
+  const pressured = new TtrpcServer(counting, () => {});
+  await pressured.listen(own);
+  const requests = 48;
+  const payload = new Uint8Array(1 << 20);
+  const socket = net.connect(own);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.pause();
+  for (let i = 0; i < requests; i++) socket.write(encodeFrame({ streamId: 2 * i + 1, type: FrameType.request, flags: 0, payload: encodeRequest('test.Big', 'Echo', payload) }));
+  // Handled stops growing once the daemon stops reading: wait until it holds still.
+  let last = -1;
+  while (handled !== last) {
+    last = handled;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(handled < requests, `all ${handled} requests were read while no reply was taken`);
+  const decoder = new FrameDecoder();
+  let replies = 0;
+  const all = new Promise<void>((resolve) => socket.on('data', (chunk: Buffer) => {
+    replies += decoder.push(chunk).filter((item) => 'frame' in item).length;
+    if (replies === requests) resolve();
+  }));
+  socket.resume();
+  await all;
+  assert.is(handled, requests);
+  socket.destroy();
+  await pressured.close();
 });
 
 test.run();

@@ -1,11 +1,11 @@
 // Listens on a unix socket and serves every connection through the router.
 import net from 'node:net';
-import { serveConnection } from './connection.ts';
+import { serveConnection, type ServedConnection } from './connection.ts';
 import type { Router } from './dispatch.ts';
 
 export class TtrpcServer {
   readonly #server: net.Server;
-  readonly #sockets = new Set<net.Socket>();
+  readonly #sockets = new Map<net.Socket, ServedConnection>();
 
   readonly #router: Router;
   readonly #onError: (error: Error) => void;
@@ -20,9 +20,8 @@ export class TtrpcServer {
   }
 
   serve(socket: net.Socket): void {
-    this.#sockets.add(socket);
     socket.on('close', () => this.#sockets.delete(socket));
-    serveConnection(socket, this.#router, this.#onError);
+    this.#sockets.set(socket, serveConnection(socket, this.#router, this.#onError));
   }
 
   listen(path: string): Promise<void> {
@@ -35,15 +34,17 @@ export class TtrpcServer {
     });
   }
 
-  // Stops listening and ends every connection once its pending replies are written; the peer need not
-  // close its side (containerd keeps it open).
-  async close(graceMs = 200): Promise<void> {
+  // Stops listening, answers every call already received (up to `settleMs`), then ends every
+  // connection once its replies are written; the peer need not close its side (containerd keeps it open).
+  async close(settleMs = 10_000, graceMs = 200): Promise<void> {
     this.#server.close();
-    const flushed = [...this.#sockets].map((socket) => new Promise<void>((resolve) => {
+    const settled = [...this.#sockets.values()].map((connection) => connection.settled());
+    await Promise.race([Promise.all(settled), new Promise((resolve) => setTimeout(resolve, settleMs).unref())]);
+    const flushed = [...this.#sockets.keys()].map((socket) => new Promise<void>((resolve) => {
       socket.end(() => resolve());
       setTimeout(resolve, graceMs).unref();
     }));
     await Promise.all(flushed);
-    for (const socket of this.#sockets) socket.destroy();
+    for (const socket of this.#sockets.keys()) socket.destroy();
   }
 }
