@@ -1,6 +1,6 @@
 // Reads a container's cgroup (v1 or v2, cgroupfs layout) into the cgroups Metrics messages that
 // containerd's Stats expects. The builders are pure over a file reader, so they test without cgroups.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { AnySchema, type Any } from '@bufbuild/protobuf/wkt';
@@ -131,4 +131,10 @@ export function oomKills(path: string, read: ReadFile = readCgroupFile, root = C
 export function cgroupProcs(path: string, read: ReadFile = readCgroupFile, root = CGROUP_ROOT): number[] {
   const file = isCgroupV2(read, root) ? join(root, path, 'cgroup.procs') : join(root, 'pids', path, 'cgroup.procs');
   return (read(file) ?? '').split('\n').filter(Boolean).map(Number);
+}
+
+// The container's own cgroup directories: one on v2, one per mounted controller on v1.
+export function cgroupDirs(path: string, root = CGROUP_ROOT): string[] {
+  if (isCgroupV2(readCgroupFile, root)) return [join(root, path)];
+  return readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => join(root, entry.name, path));
 }

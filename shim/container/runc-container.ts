@@ -1,6 +1,6 @@
 // A task's container as runc runs it: the bundle prepared at Create (rootfs mounted, spec classified
 // and, for wasm, rewritten to start our runner), `runc run` at Start, everything undone at cleanup.
-import { open, readdir, writeFile } from 'node:fs/promises';
+import { open, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArgument, notFound, unimplemented } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -9,7 +9,7 @@ import type { Container } from '../task/container.ts';
 import { ClassifyError, classifyEntrypoint, kindOfHeader } from '../../oci/classify.ts';
 import { rewriteForWasm, type RunnerFiles } from '../../oci/rewrite.ts';
 import { readSpec, writeSpec, type OciSpec } from '../../oci/spec.ts';
-import { cgroupProcs, metricsAny, oomKills } from './cgroup.ts';
+import { cgroupDirs, cgroupProcs, metricsAny, oomKills } from './cgroup.ts';
 import { cgroupfsPath, isSystemdPath } from './cgroup-path.ts';
 import { mountRootfs, unmountRootfs } from './mounts.ts';
 import { removeRuncFiles } from './runc-files.ts';
@@ -94,6 +94,12 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
   return { cgroupsPath: spec.linux?.cgroupsPath ?? '', kind: classification.kind };
 }
 
+async function forgetContainer(root: string, id: string, cgroupsPath: string): Promise<void> {
+  await rm(join(root, id), { recursive: true, force: true });
+  // A directory that still has processes (or was never made) stays.
+  for (const dir of cgroupsPath ? cgroupDirs(cgroupsPath) : []) await rmdir(dir).catch(() => {});
+}
+
 export async function createRuncContainer(request: CreateTaskRequest, options: RuncContainerOptions): Promise<Container> {
   const { id, bundle } = request;
   if (request.terminal) throw invalidArgument('a terminal (tty) was requested, which wasmts does not support yet: run without -t / tty: true');
@@ -135,6 +141,8 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       return pid;
     },
     async kill(requested, all) {
+      // Still starting: there is no pid to signal yet, and runc may never give one.
+      if (pid === 0) return run?.abort();
       const plan = wasm ? planWasmSignal(requested) : { send: requested };
       if (plan.reportAs !== undefined) pendingSignal ??= plan;
       const gone = () => notFound(`task ${id} has already exited: there is no process to signal`);
@@ -176,6 +184,9 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
         if (!exited) options.log.error('the container did not end after SIGKILL; its processes may be left', { id, pid });
       }
       await (removal ?? removeContainer());
+      // A runc delete that failed or never returned leaves runc's state and the cgroup: removed here,
+      // now that every process is gone.
+      await forgetContainer(options.runcRoot, id, cgroupsPath).catch((error: Error) => options.log.warn('removing what runc left failed', { id, error: error.message }));
       await removeRuncFiles(bundle);
       if (mounted) await unmountRootfs(rootfs);
     },

@@ -1,7 +1,7 @@
 // Drives runc. `runc run --keep` stays in the foreground as the container's parent, so its exit
 // status is the container's (128+signal when killed); the shim cannot reap an orphan itself.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { execHelper } from './exec.ts';
+import { execHelper, HELPER_TIMEOUT_MS } from './exec.ts';
 import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { LOG_FILE, PID_FILE } from './runc-files.ts';
@@ -25,6 +25,8 @@ export interface RuncProcess {
   started: Promise<number>;
   // Resolves with the exit status: the container's, or 128+signal if runc itself was killed.
   exited: Promise<number>;
+  // Ends runc and whatever it started so far (a container still starting has no pid to signal).
+  abort(): void;
 }
 
 
@@ -51,6 +53,14 @@ export function runcRun(options: RuncRunOptions): RuncProcess {
   const pidFile = join(bundle, PID_FILE);
   const args = [...globalArgs(root, bundle, options.systemdCgroup), 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
   const child = spawn(RUNC, args, { stdio, detached: true, cwd: bundle });
+  // runc runs in a process group of its own (detached): the group holds it and its init.
+  const abort = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  };
   const exited = new Promise<number>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
     child.on('error', () => resolve(127));
@@ -60,9 +70,14 @@ export function runcRun(options: RuncRunOptions): RuncProcess {
       if (name === PID_FILE) void check();
     });
     let settled = false;
+    const timer = setTimeout(() => {
+      abort();
+      settle(() => reject(new Error(`runc did not start the container in ${HELPER_TIMEOUT_MS / 1000} s: it was killed (set WASMTS_RUNC_TIMEOUT_MS in containerd's environment on a slow node)`)));
+    }, HELPER_TIMEOUT_MS);
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       watcher.close();
       fn();
     };
@@ -79,7 +94,7 @@ export function runcRun(options: RuncRunOptions): RuncProcess {
     });
     void check();
   });
-  return { child, started, exited };
+  return { child, started, exited, abort };
 }
 
 async function runc(root: string, bundle: string, args: string[]): Promise<void> {

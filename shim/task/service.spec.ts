@@ -19,11 +19,16 @@ class StubContainer implements Container {
   stdinClosed = false;
   oom = false;
   startError: Error | undefined;
+  // A runc that hangs: Start waits until a kill makes it fail.
+  hangs = false;
+  #abort: ((error: Error) => void) | undefined;
   async start() {
     if (this.startError) throw this.startError;
+    if (this.hangs) await new Promise((_, reject) => (this.#abort = reject));
     return 4242;
   }
   async kill(signal: number) {
+    this.#abort?.(new ShimError(2, 'runc was killed while starting'));
     this.signals.push(signal);
     if (signal === 9 || signal === 15) this.exit(128 + signal);
   }
@@ -176,6 +181,18 @@ test('a failed Start stops the task: it cannot be started again, Wait answers, D
   assert.is((await service.wait(ref('a'))).exitStatus, 255);
   assert.is((await service.delete(ref('a'))).exitStatus, 255);
   assert.is(containers[0]!.cleaned, 1);
+});
+
+test('a Kill while Start hangs ends the task: Start fails, the task is stopped with 128+signal', async () => {
+  const { service, containers } = setup();
+  await service.create(createRequest('a'));
+  containers[0]!.hangs = true;
+  const starting = service.start(ref('a'));
+  assert.is(service.state(ref('a')).status, 1);
+  await service.kill({ id: 'a', execId: '', signal: 9, all: false } as never);
+  assert.is(await code(starting), 2);
+  assert.is(service.state(ref('a')).status, 3);
+  assert.is((await service.wait(ref('a'))).exitStatus, 137);
 });
 
 test('a failed create leaves no task behind', async () => {

@@ -2,7 +2,7 @@
 // ttrpc nor runc; adapter.ts wires it to the wire, a ContainerFactory to the thing that runs tasks.
 import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { alreadyExists, failedPrecondition, invalidArgument, notFound, unimplemented } from '../errors.ts';
+import { alreadyExists, invalidArgument, notFound, unimplemented } from '../errors.ts';
 import type { EventPublisher } from '../events/publisher.ts';
 import type { Logger } from '../log.ts';
 import { TaskCreateSchema, TaskDeleteSchema, TaskExitSchema, TaskOOMSchema, TaskStartSchema } from '../protocol/gen/events_pb.ts';
@@ -16,6 +16,8 @@ interface Task {
   stdio: { stdin: string; stdout: string; stderr: string; terminal: boolean };
   state: TaskState;
   starting: boolean;
+  // The signal a Kill sent while the task was starting: Start then fails, and the task ends by it.
+  killedWhileStarting?: number;
   pid: number;
   exitStatus: number;
   exitedAt: Timestamp | undefined;
@@ -110,7 +112,7 @@ export class TaskService {
     } catch (error) {
       // A failed Start ends the task: its stdio and exit promise are spent, so it is not reusable.
       task.state = transition(task.id, task.state, 'exit');
-      task.exitStatus = START_FAILED_STATUS;
+      task.exitStatus = task.killedWhileStarting ? 128 + task.killedWhileStarting : START_FAILED_STATUS;
       task.exitedAt = timestampFromDate(new Date());
       task.markExitHandled();
       throw error;
@@ -149,7 +151,12 @@ export class TaskService {
     noExec(request.execId);
     const task = this.#get(request.id);
     if (request.signal < 1 || request.signal > 64) throw invalidArgument(`signal ${request.signal} is not a signal number (1-64)`);
-    if (task.starting) throw failedPrecondition(`task ${task.id} is starting: signal it once Start has returned`);
+    if (task.starting) {
+      // runc may never return (a stuck node): a Kill must still end the task.
+      task.killedWhileStarting ??= request.signal;
+      await task.container.kill(request.signal, request.all);
+      return {};
+    }
     if (task.state === 'created') {
       void this.#onExit(task, 128 + request.signal);
       return {};

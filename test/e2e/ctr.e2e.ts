@@ -9,6 +9,7 @@ import { buildImageArchive, WASM_PLATFORM } from '../../oci/image.ts';
 import { BUSYBOX_IMAGE, FIXTURE_OUT, WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
 import { leftovers, NOTHING, settledLeftovers, shimPids } from './leftovers.ts';
 import { until } from './poll.ts';
+import { pidsMatching } from '../../scripts/processes.ts';
 
 const root = join(import.meta.dirname, '../..');
 const RUNTIME = ['--runtime', 'io.containerd.wasmts.v1'];
@@ -310,6 +311,41 @@ test('a start that fails after spawning its daemon leaves no daemon and no socke
   assert.is(daemons, 'none');
   assert.equal((await leftovers(containerd, [])).sockets, []);
 });
+
+// A stand-in runc that never returns from one command (WASMTS_TEST_STUCK) and runs the real one otherwise.
+async function withStuckRunc(command: string, env: Record<string, string>, body: () => Promise<void>): Promise<void> {
+  const standIn = join(containerd.dir, 'stuck-runc');
+  writeFileSync(standIn, '#!/bin/sh\nfor a in "$@"; do [ "$a" = "$WASMTS_TEST_STUCK" ] && exec sleep 1000001; done\nexec runc "$@"\n', { mode: 0o755 });
+  await containerd.stopContainerd();
+  await containerd.startContainerd({ WASMTS_RUNC: standIn, WASMTS_TEST_STUCK: command, ...env });
+  try {
+    await body();
+  } finally {
+    await containerd.stopContainerd();
+    await containerd.startContainerd();
+  }
+  assert.equal(pidsMatching((cmdline) => cmdline.includes('sleep 1000001')), [], 'the stuck runc is gone');
+  assert.equal(await settledLeftovers(containerd, ids), NOTHING);
+}
+
+test('a `runc run` that never returns: the daemon keeps answering, and Kill ends the starting task', () => withStuckRunc('run', { WASMTS_RUNC_TIMEOUT_MS: '600000' }, async () => {
+  const id = newId('stuck-run');
+  const run = containerd.spawnCtr(['run', '-d', ...WASM, WASM_TEST_IMAGE, id, '/app/spin.wasm']);
+  const ran = new Promise<number | null>((resolve) => run.on('exit', resolve));
+  // State answers while Start waits on runc: the task shows as created.
+  await until(async () => new RegExp(`^${id}\\s+\\d+\\s+CREATED`, 'm').test((await containerd.ctr(['task', 'ls'])).stdout), `${id} listed while it starts`);
+  const kill = await containerd.ctr(['task', 'kill', '-s', 'SIGKILL', id]);
+  assert.is(kill.code, 0, kill.stderr);
+  assert.is.not(await ran, 0);
+  assert.is((await containerd.ctr(['task', 'delete', id])).code, 0);
+  assert.is((await containerd.ctr(['container', 'rm', id])).code, 0);
+}));
+
+test('a `runc delete` that never returns: Delete still answers, and runc\'s state and the cgroup are removed', () => withStuckRunc('delete', { WASMTS_RUNC_TIMEOUT_MS: '2000' }, async () => {
+  const result = await runWasm(['/app/hello.wasm', 'stuck']);
+  assert.is(result.code, 0, result.stderr);
+  assert.match(result.stdout, 'arg[1]=stuck');
+}));
 
 test('without runc the error says to install it', async () => {
   await containerd.stopContainerd();
