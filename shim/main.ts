@@ -9,6 +9,10 @@ async function main(): Promise<void> {
   if (argv[0] === 'run') {
     (await import('../runtime/runner.ts')).runGuest(argv[1]);
   }
+  if (argv[0] === 'check-module') {
+    await (await import('./container/wasm-check.ts')).checkModuleCommand(argv.slice(1));
+    return;
+  }
   if (argv[0] === '-info' || argv[0] === '--info') {
     (await import('./bootstrap/info.ts')).printRuntimeInfo(version);
     return;
