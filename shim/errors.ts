@@ -24,6 +24,7 @@ export class ShimError extends Error {
   }
 }
 
+export const cancelled = (message: string) => new ShimError(Code.cancelled, message);
 export const invalidArgument = (message: string) => new ShimError(Code.invalidArgument, message);
 export const notFound = (message: string) => new ShimError(Code.notFound, message);
 export const alreadyExists = (message: string) => new ShimError(Code.alreadyExists, message);

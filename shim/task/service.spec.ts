@@ -195,6 +195,18 @@ test('a Kill while Start hangs ends the task: Start fails, the task is stopped w
   assert.is((await service.wait(ref('a'))).exitStatus, 137);
 });
 
+test('a Wait whose caller goes away is let go with Cancelled; the task still exits for others', async () => {
+  const { service, containers } = setup();
+  await service.create(createRequest('a'));
+  await service.start(ref('a'));
+  const gone = new AbortController();
+  const abandoned = service.wait(ref('a'), gone.signal);
+  gone.abort(new Error('the ttrpc connection closed'));
+  assert.is(await code(abandoned), 1);
+  containers[0]!.exit(0);
+  assert.is((await service.wait(ref('a'))).exitStatus, 0);
+});
+
 test('a failed create leaves no task behind', async () => {
   const failing = new TaskService({
     createContainer: async () => {

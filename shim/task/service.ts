@@ -2,7 +2,7 @@
 // ttrpc nor runc; adapter.ts wires it to the wire, a ContainerFactory to the thing that runs tasks.
 import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { alreadyExists, invalidArgument, notFound, unimplemented } from '../errors.ts';
+import { alreadyExists, cancelled, invalidArgument, notFound, unimplemented } from '../errors.ts';
 import type { EventPublisher } from '../events/publisher.ts';
 import type { Logger } from '../log.ts';
 import { TaskCreateSchema, TaskDeleteSchema, TaskExitSchema, TaskOOMSchema, TaskStartSchema } from '../protocol/gen/events_pb.ts';
@@ -166,10 +166,21 @@ export class TaskService {
     return {};
   }
 
-  async wait(request: api.WaitRequest): Promise<MessageInitShape<typeof api.WaitResponseSchema>> {
+  // A Wait whose caller went away (or whose deadline passed) is let go, not held until the exit.
+  async wait(request: api.WaitRequest, signal?: AbortSignal): Promise<MessageInitShape<typeof api.WaitResponseSchema>> {
     noExec(request.execId);
     const task = this.#get(request.id);
-    await task.exitHandled;
+    if (signal) {
+      const { promise: given, reject } = Promise.withResolvers<never>();
+      const abandon = () => reject(cancelled(`Wait for task ${task.id} was cancelled: ${String(signal.reason?.message ?? signal.reason)}`));
+      if (signal.aborted) abandon();
+      signal.addEventListener('abort', abandon, { once: true });
+      try {
+        await Promise.race([task.exitHandled, given]);
+      } finally {
+        signal.removeEventListener('abort', abandon);
+      }
+    } else await task.exitHandled;
     return { exitStatus: task.exitStatus, exitedAt: task.exitedAt };
   }
 

@@ -17,6 +17,8 @@ export interface ServedConnection {
 
 export function serveConnection(socket: Duplex, router: Router, onError: (error: Error) => void): ServedConnection {
   const decoder = new FrameDecoder();
+  const gone = new AbortController();
+  socket.once('close', () => gone.abort(new Error('the ttrpc connection closed')));
   let inFlight = 0;
   let idle: PromiseWithResolvers<void> | undefined;
   const reply = (streamId: number, payload: Uint8Array) => {
@@ -44,7 +46,7 @@ export function serveConnection(socket: Duplex, router: Router, onError: (error:
       // Data frames belong to streaming calls, which containerd's task API does not use.
       if (frame.type !== FrameType.request) continue;
       inFlight++;
-      dispatch(router, frame.payload).then((payload) => reply(frame.streamId, payload), onError).finally(done);
+      dispatch(router, frame.payload, gone.signal).then((payload) => reply(frame.streamId, payload), onError).finally(done);
     }
   });
   socket.on('error', onError);

@@ -4,7 +4,18 @@ import { fromBinary, toBinary, type DescMessage, type MessageShape, type Message
 import { Code, ShimError, toStatus } from '../errors.ts';
 import { decodeRequest, encodeResponse } from './codec.ts';
 
-export type Handler = (payload: Uint8Array) => Promise<Uint8Array>;
+// What a handler knows of its call besides the payload, as containerd's ttrpc server gives it: the
+// metadata (containerd sends its namespace as `containerd-namespace-ttrpc`), and a signal that aborts
+// when the request's deadline passes or its connection goes.
+export interface CallContext {
+  metadata: Map<string, string[]>;
+  namespace: string;
+  signal: AbortSignal;
+}
+
+export const NAMESPACE_METADATA = 'containerd-namespace-ttrpc';
+
+export type Handler = (payload: Uint8Array, context: CallContext) => Promise<Uint8Array>;
 
 export class Router {
   readonly #handlers = new Map<string, Handler>();
@@ -22,20 +33,21 @@ export class Router {
 export function unary<I extends DescMessage, O extends DescMessage>(
   input: I,
   output: O,
-  fn: (request: MessageShape<I>) => Promise<MessageInitShape<O>> | MessageInitShape<O>,
+  fn: (request: MessageShape<I>, context: CallContext) => Promise<MessageInitShape<O>> | MessageInitShape<O>,
 ): Handler {
-  return async (payload) => {
+  return async (payload, context) => {
     let request: MessageShape<I>;
     try {
       request = fromBinary(input, payload);
     } catch (error) {
       throw new ShimError(Code.invalidArgument, `malformed ${input.typeName}: ${(error as Error).message}`);
     }
-    return toBinary(output, create(output, await fn(request)));
+    return toBinary(output, create(output, await fn(request, context)));
   };
 }
 
-export async function dispatch(router: Router, requestBytes: Uint8Array): Promise<Uint8Array> {
+// `connection` aborts when the connection the request came on goes.
+export async function dispatch(router: Router, requestBytes: Uint8Array, connection: AbortSignal = new AbortController().signal): Promise<Uint8Array> {
   try {
     let request;
     try {
@@ -45,7 +57,11 @@ export async function dispatch(router: Router, requestBytes: Uint8Array): Promis
     }
     const handler = router.lookup(request.service, request.method);
     if (!handler) throw new ShimError(Code.unimplemented, `${request.service}/${request.method} is not implemented by this shim`);
-    return encodeResponse({ payload: await handler(request.payload) });
+    const metadata = new Map<string, string[]>();
+    for (const { key, value } of request.metadata) metadata.set(key, [...(metadata.get(key) ?? []), value]);
+    const timeoutMs = Number(request.timeoutNano / 1_000_000n);
+    const signal = timeoutMs > 0 ? AbortSignal.any([connection, AbortSignal.timeout(timeoutMs)]) : connection;
+    return encodeResponse({ payload: await handler(request.payload, { metadata, namespace: metadata.get(NAMESPACE_METADATA)?.[0] ?? '', signal }) });
   } catch (error) {
     return encodeResponse(toStatus(error));
   }

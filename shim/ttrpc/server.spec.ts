@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShimError, notFound } from '../errors.ts';
 import { TtrpcClient } from './client.ts';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { RequestSchema } from '../protocol/gen/ttrpc_pb.ts';
 import { decodeResponse, encodeRequest } from './codec.ts';
 import { Router } from './dispatch.ts';
 import { encodeFrame, FrameDecoder, FrameType, MAX_PAYLOAD } from './frame.ts';
@@ -154,6 +156,35 @@ test('a client that sends without reading its replies is not read from past a bo
   assert.is(handled, requests);
   socket.destroy();
   await pressured.close();
+});
+
+test('a handler gets the call\'s metadata and a signal that aborts when the connection goes or the deadline passes', async () => {
+  const own = join(dir, 'context');
+  const seen = Promise.withResolvers<{ namespace: string; signal: AbortSignal }>();
+  const router = new Router();
+  router.add('test.Ctx', 'Hang', async (_payload, context) => {
+    seen.resolve(context);
+    return new Promise(() => {});
+  });
+  const server = new TtrpcServer(router, () => {});
+  await server.listen(own);
+  const socket = net.connect(own);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const request = toBinary(RequestSchema, create(RequestSchema, { service: 'test.Ctx', method: 'Hang', metadata: [{ key: 'containerd-namespace-ttrpc', value: 'k8s.io' }] }));
+  socket.write(encodeFrame({ streamId: 1, type: FrameType.request, flags: 0, payload: request }));
+  const context = await seen.promise;
+  assert.is(context.namespace, 'k8s.io');
+  assert.is(context.signal.aborted, false);
+  socket.destroy();
+  await new Promise((resolve) => context.signal.addEventListener('abort', resolve));
+  const timed = toBinary(RequestSchema, create(RequestSchema, { service: 'test.Ctx', method: 'Hang', timeoutNano: 20_000_000n }));
+  const { signal } = await new Promise<{ signal: AbortSignal }>((resolve) => {
+    router.add('test.Ctx', 'Hang', async (_payload, ctx) => (resolve(ctx), new Promise(() => {})));
+    const again = net.connect(own, () => again.write(encodeFrame({ streamId: 1, type: FrameType.request, flags: 0, payload: timed })));
+  });
+  await new Promise((resolve) => signal.addEventListener('abort', resolve));
+  assert.ok(signal.aborted);
+  await server.close(0);
 });
 
 test.run();
