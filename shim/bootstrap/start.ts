@@ -10,6 +10,7 @@ import type { ShimFlags } from '../flags.ts';
 import { selfCommand } from '../self.ts';
 import { encodeStartReply, parseBootstrapParams, replyKind, type StartReply } from './params.ts';
 import { pipedStdin } from './stdin.ts';
+import { fileError } from '../write-file.ts';
 
 const READY_TIMEOUT_MS = 10_000;
 
@@ -78,7 +79,7 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
       process.kill(daemon, 'SIGKILL');
       await rm(socket, { force: true });
     }
-    throw new Error(`cannot write ${join(bundle, 'address')}: ${(error as Error).message}`, { cause: error });
+    throw fileError(join(bundle, 'address'), error);
   }
   process.stdout.write(encodeStartReply(reply, address));
 }

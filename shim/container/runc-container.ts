@@ -1,6 +1,6 @@
 // A task's container as runc runs it: the bundle prepared at Create (rootfs mounted, spec classified
 // and, for wasm, rewritten to start our runner), `runc run` at Start, everything undone at cleanup.
-import { open, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { open, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArgument, notFound, unimplemented } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -16,6 +16,7 @@ import { removeRuncFiles } from './runc-files.ts';
 import { isGone, runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
 import { openStdio, type OpenStdio } from './stdio.ts';
 import { checkModuleFile } from './wasm-check.ts';
+import { fileError, writeNamedFile } from '../write-file.ts';
 import { planWasmSignal, reportedStatus, type SignalPlan } from './wasm-signals.ts';
 
 const GUEST_FILE_NAME = 'wasmts-guest.json';
@@ -87,9 +88,11 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
     const guestFile = join(request.bundle, GUEST_FILE_NAME);
     const emptyFile = join(request.bundle, EMPTY_FILE_NAME);
     const rewritten = rewriteForWasm(spec, options.runner(), { modulePath: classification.path, guestFile, emptyFile, layerFile: classification.layerFile });
-    await writeFile(guestFile, JSON.stringify(rewritten.guest));
-    await writeFile(emptyFile, '');
-    await writeSpec(specPath, rewritten.spec);
+    await writeNamedFile(guestFile, JSON.stringify(rewritten.guest));
+    await writeNamedFile(emptyFile, '');
+    await writeSpec(specPath, rewritten.spec).catch((error: unknown) => {
+      throw fileError(specPath, error);
+    });
   }
   return { cgroupsPath: spec.linux?.cgroupsPath ?? '', kind: classification.kind };
 }

@@ -14,6 +14,7 @@ import { extract } from 'tar-stream';
 import { isIndex } from '../../oci/media-types.ts';
 import { checkDigest, guestLayer, ImageSourceError, parseJson, pickManifest, type ConfigJson, type Descriptor, type ManifestJson } from '../../oci/wasm-source.ts';
 import { ContainerdApi, ContainerdApiError } from './api-client.ts';
+import { fileError } from '../write-file.ts';
 
 const JSON_LIMIT = 4 << 20;
 const LEASE_TTL_MS = 10 * 60_000;
@@ -90,8 +91,11 @@ async function readLayer(client: ContainerdApi, kind: 'wasm' | 'tar', layer: Des
   const hash = createHash('sha256');
   try {
     const source = Readable.from(client.read(layer.digest));
-    if (kind === 'wasm') await pipeline(source, hashing(hash), createWriteStream(staging, { mode: 0o644 }));
-    else await extractSingleWasm([source, hashing(hash)], layer, image, staging);
+    const writing = kind === 'wasm' ? pipeline(source, hashing(hash), createWriteStream(staging, { mode: 0o644 })) : extractSingleWasm([source, hashing(hash)], layer, image, staging);
+    await writing.catch((error: NodeJS.ErrnoException) => {
+      // A write that failed (a full disk) is the cache's problem, not the image's.
+      throw error.syscall === 'write' || error.syscall === 'open' ? fileError(staging, error) : error;
+    });
     checkDigest(`sha256:${hash.digest('hex')}`, layer, image);
     await rename(staging, hostPath);
   } finally {
