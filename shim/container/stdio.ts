@@ -109,6 +109,7 @@ export function openStdio(paths: StdioPaths): OpenStdio {
       // stdin. A writer that holds the FIFO open but sends nothing more must not keep it open forever.
       if (!source || source.destroyed || source.readableEnded) return void target?.end();
       let idle: NodeJS.Timeout;
+      let chunks = 0;
       const finish = () => {
         clearTimeout(idle);
         source?.unpipe();
@@ -117,10 +118,18 @@ export function openStdio(paths: StdioPaths): OpenStdio {
       };
       const wait = () => {
         clearTimeout(idle);
-        // Paused means the guest has not taken what was read yet: the writer is not the silent one.
-        idle = setTimeout(() => (source?.isPaused() ? wait() : finish()), STDIN_DRAIN_IDLE_MS);
+        idle = setTimeout(() => {
+          // After a stall of the daemon the timer runs before the reads that were pending: let one
+          // poll phase deliver them before calling the writer silent. Paused means the guest has
+          // not taken what was read yet: then the writer is not the silent one either.
+          const seen = chunks;
+          setImmediate(() => (chunks !== seen || source?.isPaused() ? wait() : finish()));
+        }, STDIN_DRAIN_IDLE_MS);
       };
-      source.on('data', wait);
+      source.on('data', () => {
+        chunks++;
+        wait();
+      });
       source.once('end', () => clearTimeout(idle));
       source.once('close', () => clearTimeout(idle));
       wait();

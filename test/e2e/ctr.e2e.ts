@@ -111,6 +111,14 @@ test('a hostile guest stays a wasm guest: no /proc/self/mem, no writable runner,
   assert.not.match(raised.stderr, /Debugger|inspector|9229/);
 });
 
+test('a file:// log URI that names a FIFO with no reader does not block the daemon', async () => {
+  const fifo = join(containerd.dir, 'log-fifo');
+  assert.is((await containerd.exec('mkfifo', [fifo])).code, 0);
+  const result = await runWasm(['/app/hello.wasm', 'to-a-fifo'], { extra: ['--log-uri', `file://${fifo}`] });
+  assert.is(result.code, 0, result.stderr);
+  rmSync(fifo);
+});
+
 test('a trap ends the container with 134 and the trap on stderr', async () => {
   const result = await runWasm(['/app/trap.wasm']);
   assert.is(result.code, 134);
