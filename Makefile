@@ -34,6 +34,7 @@ demo: build
 bench: build
 	$(NODE) scripts/bench.ts
 	$(NODE) scripts/bench-pods.ts
+	$(NODE) scripts/bench-big-module.ts
 
 BUF := npx --yes -p @bufbuild/buf@1.75.0 -p @bufbuild/protoc-gen-es@2.13.0 buf
 proto:
