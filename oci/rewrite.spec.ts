@@ -42,7 +42,7 @@ test('the process becomes the runner with an empty env; the guest keeps args and
   assert.equal(guest, { module: '/app/hello.wasm', args: ['/app/hello.wasm', 'a b', ''], env: ['PATH=/bin', 'GREETING=hi=there'] });
   assert.is(out.process!.cwd, '/work');
   assert.equal(out.process!.user, { uid: 0, gid: 0 });
-  assert.equal(out.linux, spec.linux);
+  assert.equal({ ...out.linux, readonlyPaths: undefined }, { ...spec.linux, readonlyPaths: undefined });
 });
 
 test('the runner is mounted read-only after the spec mounts, and the input is not changed', () => {
@@ -51,6 +51,7 @@ test('the runner is mounted read-only after the spec mounts, and the input is no
   assert.is(JSON.stringify(spec), before);
   assert.equal(out.mounts!.map((m) => [m.destination, m.source]), [
     ['/proc', 'proc'],
+    ['/.wasmts', 'tmpfs'],
     ['/.wasmts/wasmts', '/bin/shim'],
     ['/.wasmts/guest.json', '/b/guest.json'],
     ['/.wasmts/ld-linux-x86-64.so.2', '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'],
@@ -58,7 +59,8 @@ test('the runner is mounted read-only after the spec mounts, and the input is no
     ['/.wasmts/lib/libstdc++.so.6', '/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30'],
     ['/etc/ld.so.preload', '/b/empty'],
   ]);
-  for (const mount of out.mounts!) assert.ok(mount.options!.includes('ro'), mount.destination);
+  for (const mount of out.mounts!.filter((m) => m.type !== 'tmpfs')) assert.ok(mount.options!.includes('ro'), mount.destination);
+  assert.ok((out.linux!.readonlyPaths as string[]).includes('/.wasmts'), 'the tmpfs under the runner\'s files is made read-only');
 });
 
 test('the runner gets no capabilities, no new privileges, and /proc read-only', () => {

@@ -38,7 +38,10 @@ function readOnlyBind(source: string, destination: string, options = ['rbind', '
 // A guest is distrusted: whatever it can write in its rootfs (or the image ships) must never become
 // code or configuration of the runner, and nothing it can reach may control the runner.
 // - The loader reads /etc/ld.so.preload of the rootfs: an empty file is mounted over it, and
-//   --inhibit-cache keeps it from /etc/ld.so.cache (libraries come from RUNNER_DIR/lib).
+//   --inhibit-cache keeps it from /etc/ld.so.cache.
+// - The loader searches RUNNER_DIR/lib/glibc-hwcaps/* before RUNNER_DIR/lib: RUNNER_DIR is a tmpfs of
+//   its own (hiding whatever the image has there), made read-only once the runner's files are bound
+//   into it, so nothing can be added beside them.
 // - /proc/self/mem (and every other writable file of /proc) would let the guest write the runner's
 //   memory: /proc is mounted read-only.
 // - No capabilities, no new privileges: a WASI guest needs none.
@@ -69,6 +72,7 @@ export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, files: WasmFi
   const guest: GuestConfig = { module: layerFile ? LAYER_MODULE : modulePath, args: process.args ?? [], env: process.env ?? [] };
   const loader = `${RUNNER_DIR}/${posix.basename(runner.loader)}`;
   const mounts: OciMount[] = [
+    { destination: RUNNER_DIR, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'mode=755', 'size=64k'] },
     readOnlyBind(runner.binary, `${RUNNER_DIR}/wasmts`),
     readOnlyBind(guestFile, GUEST_FILE),
     ...(layerFile ? [readOnlyBind(layerFile, LAYER_MODULE)] : []),
@@ -86,6 +90,8 @@ export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, files: WasmFi
       noNewPrivileges: true,
     },
     mounts: [...(spec.mounts ?? []).map(readOnlyProc), ...mounts],
+    // runc makes these read-only after every mount is in place.
+    linux: { ...spec.linux, readonlyPaths: [...((spec.linux?.readonlyPaths as string[] | undefined) ?? []), RUNNER_DIR] },
   };
   return { spec: rewritten, guest };
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MEDIA } from './media-types.ts';
-import { checkDigest, guestLayer, pickManifest, type ManifestJson } from './wasm-source.ts';
+import { cacheName, checkDigest, guestLayer, pickManifest, type ManifestJson } from './wasm-source.ts';
 
 const d = (mediaType: string, n = 1) => ({ mediaType, digest: `sha256:${String(n).repeat(64)}`, size: 10 });
 const artifact = (layers: ManifestJson['layers']): ManifestJson => ({ config: d(MEDIA.wasmConfig, 9), layers });
@@ -33,6 +33,11 @@ test('an index gives its wasm manifest, or says what it lists', () => {
 test('a digest that does not match stops the run', () => {
   assert.throws(() => checkDigest('sha256:00', d(MEDIA.wasm), 'reg/app:v1'), /corrupt, nothing was run/);
   checkDigest(d(MEDIA.wasm).digest, d(MEDIA.wasm), 'x');
+});
+
+test('a layer digest that is not a sha256 digest is refused before it names a file', () => {
+  assert.is(cacheName(d(MEDIA.wasm), 'x'), '1'.repeat(64));
+  assert.throws(() => cacheName({ ...d(MEDIA.wasm), digest: 'sha256:../../../../etc/shadow' }, 'reg/app:v1'), /image reg\/app:v1 names a layer by .*not a sha256 digest/);
 });
 
 test.run();

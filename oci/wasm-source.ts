@@ -65,6 +65,13 @@ export function guestLayer(manifest: ManifestJson, config: ConfigJson, image: st
   return layers.length === 1 ? { kind: 'tar', layer: layers[0]! } : undefined;
 }
 
+// A digest names a file of the node's cache: it must be one, never a path an image makes up.
+export function cacheName(descriptor: Descriptor, image: string): string {
+  const match = /^sha256:([a-f0-9]{64})$/.exec(descriptor.digest);
+  if (!match) throw new ImageSourceError(`image ${image} names a layer by ${JSON.stringify(descriptor.digest)}, which is not a sha256 digest: rebuild and push the image`);
+  return match[1]!;
+}
+
 export function checkDigest(actual: string, descriptor: Descriptor, image: string): void {
   if (actual !== descriptor.digest) {
     throw new ImageSourceError(`layer ${descriptor.digest} of image ${image} reads back as ${actual}: the content is corrupt, nothing was run; remove the image and pull it again`);

@@ -26,9 +26,12 @@ export function startServices(flags: ShimFlags, version: string, listener: net.S
   const root = runcRoot(flags.namespace);
   const shutdown = async () => {
     log.info('shutting down');
-    // Tasks go first (Shutdown with `now`): their Waits are answered before the connections close.
-    // Closing the server unlinks its socket; removing it again later could remove the socket of the
-    // next daemon for this group.
+    // No new connection or task from here: a `start` that finds no socket spawns the group a new
+    // daemon. Closing the listener unlinks its socket; removing it again later could remove the
+    // socket of that next daemon. Tasks go next (Shutdown with `now`), so that their Waits are
+    // answered before the connections close.
+    service.refuseNewTasks();
+    server.stopAccepting();
     await service.cleanupAll();
     await server.close();
     await events.drain();

@@ -62,9 +62,9 @@ export async function deleteCommand(flags: ShimFlags): Promise<void> {
   const spec = await readSpec(join(bundle, 'config.json')).catch(() => undefined);
   const leadsGroup = flags.id !== '' && groupOf(flags.id, spec?.annotations) === flags.id;
   if (leadsGroup && existsSync(root)) {
-    for (const member of await groupMembers(root, flags.id).catch(() => [])) {
-      await removeContainer(root, member.id, member.bundle, attempt, existsSync(member.bundle) ? member.bundle : bundle);
-    }
+    // At once: containerd gives `delete` a few seconds, and each runc call may take a while.
+    const members = await groupMembers(root, flags.id).catch(() => []);
+    await Promise.all(members.map((member) => removeContainer(root, member.id, member.bundle, attempt, existsSync(member.bundle) ? member.bundle : bundle)));
   }
   if (flags.id) await removeContainer(root, flags.id, bundle, attempt);
   else await attempt('unmounting the rootfs', () => unmountRootfs(join(bundle, 'rootfs')));

@@ -4,17 +4,14 @@
 //   1.6, 1.7      a plain `unix://` address (1.7 refuses version 3)
 //   2.0 - 2.2     JSON {"version":3,...}: later containers of a pod reuse the connection
 //   2.3+          a protobuf BootstrapResult with version 3
-import { bytesField, readFields, stringField, stringOf, varintField, type WireValue } from './proto-wire.ts';
+import { readFields, stringField, stringOf, varintField, type WireValue } from './proto-wire.ts';
 
+// The fields `start` uses; the runtime options travel in extensions (8), unread for now.
 export interface BootstrapParams {
-  instanceId: string;
   namespace: string;
-  containerdVersion: string;
   ttrpcAddress: string;
   grpcAddress: string;
   socketDir: string;
-  // The runtime options Any, as older versions send it alone.
-  options: Uint8Array | undefined;
 }
 
 // An Any has only fields 1 and 2 (type_url, value), so it can decode as BootstrapParams too; real
@@ -27,34 +24,7 @@ export function parseBootstrapParams(stdin: Uint8Array, id: string): BootstrapPa
     return undefined;
   }
   if (!fields.some((f) => f.number === 4 || f.number === 7) || stringOf(fields, 1) !== id) return undefined;
-  const extension = fields.find((f) => f.number === 8);
-  let options: Uint8Array | undefined;
-  if (extension && 'bytes' in extension) {
-    const value = readFields(extension.bytes).find((f) => f.number === 1);
-    if (value && 'bytes' in value) options = value.bytes;
-  }
-  return {
-    instanceId: stringOf(fields, 1),
-    namespace: stringOf(fields, 2),
-    containerdVersion: stringOf(fields, 4),
-    ttrpcAddress: stringOf(fields, 5),
-    grpcAddress: stringOf(fields, 6),
-    socketDir: stringOf(fields, 9),
-    options,
-  };
-}
-
-export function encodeBootstrapParams(params: Partial<BootstrapParams> & { containerdBinary?: string }): Uint8Array {
-  return Uint8Array.from([
-    ...stringField(1, params.instanceId ?? ''),
-    ...stringField(2, params.namespace ?? ''),
-    ...stringField(4, params.containerdVersion ?? ''),
-    ...stringField(5, params.ttrpcAddress ?? ''),
-    ...stringField(6, params.grpcAddress ?? ''),
-    ...stringField(7, params.containerdBinary ?? ''),
-    ...(params.options ? bytesField(8, bytesField(1, params.options, true)) : []),
-    ...stringField(9, params.socketDir ?? ''),
-  ]);
+  return { namespace: stringOf(fields, 2), ttrpcAddress: stringOf(fields, 5), grpcAddress: stringOf(fields, 6), socketDir: stringOf(fields, 9) };
 }
 
 export type StartReply = 'plain' | 'json-v3' | 'protobuf-v3';

@@ -27,7 +27,7 @@ async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, sock
     let said = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the shim daemon did not get ready in ${READY_TIMEOUT_MS} ms`));
+      void rm(socket, { force: true }).finally(() => reject(new Error(`the shim daemon did not get ready in ${READY_TIMEOUT_MS} ms`)));
     }, READY_TIMEOUT_MS);
     const ready = child.stdio[3] as NodeJS.ReadableStream;
     ready.on('data', (chunk: Buffer) => (said += chunk.toString()));
@@ -37,7 +37,11 @@ async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, sock
         child.unref();
         (ready as unknown as net.Socket).destroy();
         resolve(child.pid!);
-      } else reject(new Error(`the shim daemon failed to start: ${said.trim() || 'it exited without a word'}`));
+      } else {
+        // A daemon that said something else may still run, or have made its socket.
+        child.kill('SIGKILL');
+        void rm(socket, { force: true }).finally(() => reject(new Error(`the shim daemon failed to start: ${said.trim() || 'it exited without a word'}`)));
+      }
     });
     child.on('error', (error) => (clearTimeout(timer), reject(error)));
   });
@@ -76,7 +80,11 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
   } catch (error) {
     // A failed `start` leaves no daemon behind: containerd will never know of it.
     if (daemon !== undefined) {
-      process.kill(daemon, 'SIGKILL');
+      try {
+        process.kill(daemon, 'SIGKILL');
+      } catch {
+        // It died by itself: the socket may still be there.
+      }
       await rm(socket, { force: true });
     }
     throw fileError(join(bundle, 'address'), error);

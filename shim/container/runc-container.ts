@@ -144,8 +144,12 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       return pid;
     },
     async kill(requested, all) {
-      // Still starting: there is no pid to signal yet, and runc may never give one.
-      if (pid === 0) return run?.abort();
+      // Still starting: there is no pid to signal yet, and runc may never give one. The container's
+      // init may already run in a session of its own: runc kills what it knows of, then runc goes.
+      if (pid === 0) {
+        await runcKillAll(options.runcRoot, bundle, id, 9).catch(() => {});
+        return run?.abort();
+      }
       const plan = wasm ? planWasmSignal(requested) : { send: requested };
       if (plan.reportAs !== undefined) pendingSignal ??= plan;
       const gone = () => notFound(`task ${id} has already exited: there is no process to signal`);
@@ -172,6 +176,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       if (cleaned) return;
       cleaned = true;
       stdio.close();
+      let gone = true;
       if (run && run.child.exitCode === null && run.child.signalCode === null) {
         // runc may have no state to kill by yet (still creating): then its process group goes.
         await runcKillAll(options.runcRoot, bundle, id, 9).catch(() => {
@@ -184,12 +189,15 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
         let timer: NodeJS.Timeout | undefined;
         const exited = await Promise.race([run.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), CLEANUP_WAIT_MS)))]);
         clearTimeout(timer);
+        gone = exited;
         if (!exited) options.log.error('the container did not end after SIGKILL; its processes may be left', { id, pid });
       }
       await (removal ?? removeContainer());
-      // A runc delete that failed or never returned leaves runc's state and the cgroup: removed here,
-      // now that every process is gone.
-      await forgetContainer(options.runcRoot, id, cgroupsPath).catch((error: Error) => options.log.warn('removing what runc left failed', { id, error: error.message }));
+      // A runc delete that failed or never returned leaves runc's state and the cgroup: removed here
+      // once no process is left, and kept otherwise (without its state runc could never kill them).
+      if (gone && (!cgroupsPath || cgroupProcs(cgroupsPath).length === 0)) {
+        await forgetContainer(options.runcRoot, id, cgroupsPath).catch((error: Error) => options.log.warn('removing what runc left failed', { id, error: error.message }));
+      }
       await removeRuncFiles(bundle);
       if (mounted) await unmountRootfs(rootfs);
     },

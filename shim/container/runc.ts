@@ -53,7 +53,7 @@ export function runcRun(options: RuncRunOptions): RuncProcess {
   const pidFile = join(bundle, PID_FILE);
   const args = [...globalArgs(root, bundle, options.systemdCgroup), 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
   const child = spawn(RUNC, args, { stdio, detached: true, cwd: bundle });
-  // runc runs in a process group of its own (detached): the group holds it and its init.
+  // runc runs in a process group of its own (detached); its container's init may not stay in it.
   const abort = () => {
     try {
       if (child.pid) process.kill(-child.pid, 'SIGKILL');

@@ -86,6 +86,8 @@ export function openStdio(paths: StdioPaths): OpenStdio {
   let source: net.Socket | undefined;
   let target: Writable | undefined;
   let closed = false;
+  // A CloseIO that came before Start connected stdin applies once it does.
+  let closeRequested = false;
   return {
     hasStdin: paths.stdin !== '',
     get stdout() {
@@ -102,8 +104,10 @@ export function openStdio(paths: StdioPaths): OpenStdio {
       stdinFd = undefined;
       source.on('error', () => to.end());
       source.pipe(to);
+      if (closeRequested) this.closeStdin();
     },
     closeStdin() {
+      closeRequested = true;
       // ctr sends CloseIO as soon as its own input ends, with bytes still queued in the FIFO: they go
       // through to the end of the FIFO (its writer gone), and the pipe then ends the container's
       // stdin. A writer that holds the FIFO open but sends nothing more must not keep it open forever.
@@ -123,7 +127,7 @@ export function openStdio(paths: StdioPaths): OpenStdio {
           // poll phase deliver them before calling the writer silent. Paused means the guest has
           // not taken what was read yet: then the writer is not the silent one either.
           const seen = chunks;
-          setImmediate(() => (chunks !== seen || source?.isPaused() ? wait() : finish()));
+          setImmediate(() => (source?.destroyed ? finish() : chunks !== seen || source?.isPaused() ? wait() : finish()));
         }, STDIN_DRAIN_IDLE_MS);
       };
       source.on('data', () => {

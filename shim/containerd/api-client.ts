@@ -18,8 +18,6 @@ export class ContainerdApiError extends Error {
   }
 }
 
-export const GRPC_NOT_FOUND = grpc.status.NOT_FOUND;
-
 export class ContainerdApi {
   readonly #client: grpc.Client;
   readonly #namespace: string;
@@ -85,6 +83,9 @@ export class ContainerdApi {
       for await (const chunk of stream as AsyncIterable<api.ReadContentResponse>) yield chunk.data;
     } catch (error) {
       throw new ContainerdApiError('Read', error as grpc.ServiceError);
+    } finally {
+      // A reader that stopped early (a limit, a failed write) stops containerd's stream too.
+      stream.cancel();
     }
   }
 

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { isIndex } from '../../oci/media-types.ts';
-import { checkDigest, guestLayer, ImageSourceError, parseJson, pickManifest, type ConfigJson, type Descriptor, type ManifestJson } from '../../oci/wasm-source.ts';
+import { cacheName, checkDigest, guestLayer, ImageSourceError, parseJson, pickManifest, type ConfigJson, type Descriptor, type ManifestJson } from '../../oci/wasm-source.ts';
 import { ContainerdApi, ContainerdApiError } from './api-client.ts';
 import { fileError } from '../write-file.ts';
 
@@ -53,7 +53,7 @@ export async function imageGuest(options: ImageGuestOptions): Promise<ImageGuest
     const config = manifest.config ? parseJson<ConfigJson>(await client.readAll(manifest.config.digest, JSON_LIMIT), `the config of image ${image}`) : {};
     const found = guestLayer(manifest, config, image);
     if (!found || (found.kind === 'tar' && !options.tarLayers)) return undefined;
-    const hostPath = join(options.cacheDir, 'sha256', `${found.layer.digest.replace(/^sha256:/, '')}.wasm`);
+    const hostPath = join(options.cacheDir, 'sha256', `${cacheName(found.layer, image)}.wasm`);
     const cached = (await stat(hostPath).catch(() => undefined)) !== undefined;
     if (!cached) {
       let pending = reading.get(hostPath);

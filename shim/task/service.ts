@@ -2,7 +2,7 @@
 // ttrpc nor runc; adapter.ts wires it to the wire, a ContainerFactory to the thing that runs tasks.
 import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { alreadyExists, cancelled, invalidArgument, notFound, unimplemented } from '../errors.ts';
+import { alreadyExists, cancelled, failedPrecondition, invalidArgument, notFound, unimplemented } from '../errors.ts';
 import type { EventPublisher } from '../events/publisher.ts';
 import type { Logger } from '../log.ts';
 import { TaskCreateSchema, TaskDeleteSchema, TaskExitSchema, TaskOOMSchema, TaskStartSchema } from '../protocol/gen/events_pb.ts';
@@ -47,6 +47,7 @@ function noExec(execId: string): void {
 export class TaskService {
   readonly #tasks = new Map<string, Task>();
   readonly #creating = new Set<string>();
+  #closing = false;
   readonly #options: TaskServiceOptions;
 
   constructor(options: TaskServiceOptions) {
@@ -66,6 +67,7 @@ export class TaskService {
   async create(request: api.CreateTaskRequest): Promise<MessageInitShape<typeof api.CreateTaskResponseSchema>> {
     const { id } = request;
     if (!id) throw invalidArgument('CreateTask needs an id');
+    if (this.#closing) throw failedPrecondition(`this shim is shutting down: task ${id} cannot be created in it; containerd starts a new shim for it`);
     if (this.#tasks.has(id) || this.#creating.has(id)) throw alreadyExists(`task ${id} already exists`);
     this.#creating.add(id);
     let container: Container;
@@ -265,6 +267,10 @@ export class TaskService {
 
   unsupported(method: string, why: string): never {
     throw unimplemented(`${method} is not supported by wasmts: ${why}`);
+  }
+
+  refuseNewTasks(): void {
+    this.#closing = true;
   }
 
   // Everything still there is killed and cleaned: Shutdown with `now` ends the daemon regardless.

@@ -33,7 +33,9 @@ export function serveConnection(socket: Duplex, router: Router, onError: (error:
     }
   };
   const done = () => {
-    if (--inFlight === 0) idle?.resolve();
+    if (--inFlight > 0) return;
+    idle?.resolve();
+    idle = undefined;
   };
   socket.on('data', (chunk: Buffer) => {
     for (const item of decoder.push(chunk)) {

@@ -34,10 +34,15 @@ export class TtrpcServer {
     });
   }
 
+  // No new connections; those open go on being served.
+  stopAccepting(): void {
+    if (this.#server.listening) this.#server.close();
+  }
+
   // Stops listening, answers every call already received (up to `settleMs`), then ends every
   // connection once its replies are written; the peer need not close its side (containerd keeps it open).
   async close(settleMs = 10_000, graceMs = 200): Promise<void> {
-    this.#server.close();
+    this.stopAccepting();
     const settled = [...this.#sockets.values()].map((connection) => connection.settled());
     await Promise.race([Promise.all(settled), new Promise((resolve) => setTimeout(resolve, settleMs).unref())]);
     const flushed = [...this.#sockets.keys()].map((socket) => new Promise<void>((resolve) => {
