@@ -40,6 +40,8 @@ if ! have "$CACHE/containerd-2.3/bin"; then
   # Go comes with the machine, not always on PATH.
   command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
   command -v go >/dev/null || { echo "containerd-matrix: go is not on PATH (containerd 2.3 is built with go install): install Go 1.26" >&2; exit 1; }
+  # Go's caches beside the build, outside the clone, whatever HOME the run has.
+  export GOPATH=${GOPATH:-$CACHE/go} GOCACHE=${GOCACHE:-$CACHE/go-build}
   echo "containerd-matrix: building containerd $CONTAINERD_23 from the Go module proxy"
   rm -rf "$CACHE/containerd-2.3.tmp"
   mkdir -p "$CACHE/containerd-2.3.tmp/bin"
