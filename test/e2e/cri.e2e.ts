@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { ImageService, RuntimeService, type CriClient } from '../cri/client.ts';
@@ -29,6 +29,7 @@ test.after(async () => {
   await node?.registry.stop();
   await containerd?.stop();
   removePodCgroups();
+  rmSync(work, { recursive: true, force: true });
 });
 
 test('CRI runs: Version and Status answer', async () => {

@@ -4,7 +4,7 @@
 // version that cannot do one of these is named here with the reason.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildArtifactArchive, buildImageArchive, wasmImage } from '../../oci/image.ts';
 import { MEDIA } from '../../oci/media-types.ts';
@@ -29,6 +29,7 @@ test.after(async () => {
   await node?.registry.stop();
   await node?.containerd.stop();
   removePodCgroups();
+  rmSync(work, { recursive: true, force: true });
 });
 
 const version = () => node.containerd.version;
