@@ -271,8 +271,9 @@ test('a pod\'s shim killed with SIGKILL while a wasm container and a native side
   const [daemon] = shimPids(containerd, pod.id);
   assert.ok(daemon, 'the pod has a shim');
   process.kill(daemon!, 'SIGKILL');
-  // CRI sees the tasks end through their broken Waits, as a kubelet would then do.
+  // CRI sees the tasks end through their broken Waits; a kubelet removes the pod once both show it.
   await waitState(cri, app, CONTAINER_EXITED);
+  await waitState(cri, sidecar, CONTAINER_EXITED);
   await removePod(cri, pod);
   const left = await settledLeftovers(containerd, []);
   assert.equal({ ...left, cgroups: [] }, NOTHING);
