@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { LAYER_MODULE, rewriteForWasm, runnerFilesFromMaps, sonameOf } from './rewrite.ts';
+import { LAYER_MODULE, COMPONENT_DIR, rewriteForWasm, runnerFilesFromMaps, sonameOf } from './rewrite.ts';
 import type { OciSpec } from './spec.ts';
 
 const maps = `
@@ -36,10 +36,10 @@ const spec: OciSpec = {
 };
 
 test('the process becomes the runner with an empty env; the guest keeps args and env exactly', () => {
-  const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
+  const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { engine: 'preview1', modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
   assert.equal(out.process!.args, ['/.wasmts/ld-linux-x86-64.so.2', '--inhibit-cache', '--library-path', '/.wasmts/lib', '/.wasmts/wasmts', 'run', '/.wasmts/guest.json']);
   assert.equal(out.process!.env, []);
-  assert.equal(guest, { module: '/app/hello.wasm', args: ['/app/hello.wasm', 'a b', ''], env: ['PATH=/bin', 'GREETING=hi=there'] });
+  assert.equal(guest, { engine: 'preview1', module: '/app/hello.wasm', args: ['/app/hello.wasm', 'a b', ''], env: ['PATH=/bin', 'GREETING=hi=there'], cwd: '/work' });
   assert.is(out.process!.cwd, '/work');
   assert.equal(out.process!.user, { uid: 0, gid: 0 });
   assert.equal({ ...out.linux, readonlyPaths: undefined }, { ...spec.linux, readonlyPaths: undefined });
@@ -47,7 +47,7 @@ test('the process becomes the runner with an empty env; the guest keeps args and
 
 test('the runner is mounted read-only after the spec mounts, and the input is not changed', () => {
   const before = JSON.stringify(spec);
-  const { spec: out } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
+  const { spec: out } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { engine: 'preview1', modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
   assert.is(JSON.stringify(spec), before);
   assert.equal(out.mounts!.map((m) => [m.destination, m.source]), [
     ['/proc', 'proc'],
@@ -64,17 +64,25 @@ test('the runner is mounted read-only after the spec mounts, and the input is no
 });
 
 test('the runner gets no capabilities, no new privileges, and /proc read-only', () => {
-  const { spec: out } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
+  const { spec: out } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { engine: 'preview1', modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
   assert.equal(out.process!.capabilities, { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] });
   assert.is(out.process!.noNewPrivileges, true);
   assert.equal(out.mounts![0]!.options, ['ro']);
 });
 
 test('a guest from the image\'s layers is mounted read-only where the runner reads it; argv stays the pod\'s', () => {
-  const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty', layerFile: '/var/lib/wasmts/layers/sha256/ab.wasm' });
+  const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { engine: 'preview1', modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty', layerFile: '/var/lib/wasmts/layers/sha256/ab.wasm' });
   assert.is(guest.module, LAYER_MODULE);
   assert.equal(guest.args, spec.process!.args);
   assert.ok(out.mounts!.some((m) => m.source === '/var/lib/wasmts/layers/sha256/ab.wasm' && m.destination === LAYER_MODULE && m.options!.includes('ro')));
+});
+
+test('a component\'s cache entry is mounted read-only where the runner loads it; the guest keeps the spec\'s cwd', () => {
+  const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { engine: 'component-command', modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty', componentDir: '/var/lib/wasmts/components/ab-jco1' });
+  assert.equal({ engine: guest.engine, module: guest.module, cwd: guest.cwd }, { engine: 'component-command', module: COMPONENT_DIR, cwd: '/work' });
+  assert.ok(out.mounts!.some((m) => m.source === '/var/lib/wasmts/components/ab-jco1' && m.destination === COMPONENT_DIR && m.options!.includes('ro')));
+  const noCwd = rewriteForWasm({ ...spec, process: { ...spec.process!, cwd: '' } }, runnerFilesFromMaps(maps, '/bin/shim'), { engine: 'preview1', modulePath: '/app/hello.wasm', guestFile: '/b/g', emptyFile: '/b/e' });
+  assert.is(noCwd.guest.cwd, '/');
 });
 
 test.run();

@@ -2,7 +2,7 @@
 // loader and the shared libraries it maps are bind-mounted read-only under RUNNER_DIR, so the runner
 // starts in a rootfs that holds no libc; the original args and env travel to it in GUEST_FILE.
 import { posix } from 'node:path';
-import { GUEST_FILE, type GuestConfig } from '../runtime/guest.ts';
+import { GUEST_FILE, type Engine, type GuestConfig } from '../runtime/guest.ts';
 import type { OciMount, OciSpec } from './spec.ts';
 
 export const RUNNER_DIR = '/.wasmts';
@@ -55,8 +55,11 @@ function readOnlyProc(mount: OciMount): OciMount {
 
 // Where a guest read from the image's layers (not a file of the rootfs) appears in the container.
 export const LAYER_MODULE = `${RUNNER_DIR}/module.wasm`;
+// Where a component's transpiled form (its entry in the node-wide cache) appears in the container.
+export const COMPONENT_DIR = `${RUNNER_DIR}/component`;
 
 export interface WasmFiles {
+  engine: Engine;
   // The guest's path in the rootfs.
   modulePath: string;
   // Host paths: where the caller writes `guest` (mounted at GUEST_FILE), and an empty file.
@@ -64,18 +67,21 @@ export interface WasmFiles {
   emptyFile: string;
   // A guest read from the image's layers, instead of `modulePath`.
   layerFile?: string;
+  // A component's cache entry: what the runner loads instead of the component itself.
+  componentDir?: string;
 }
 
 export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, files: WasmFiles): { spec: OciSpec; guest: GuestConfig } {
-  const { modulePath, guestFile, layerFile } = files;
+  const { modulePath, guestFile, layerFile, componentDir } = files;
   const process = spec.process!;
-  const guest: GuestConfig = { module: layerFile ? LAYER_MODULE : modulePath, args: process.args ?? [], env: process.env ?? [] };
+  const module = componentDir ? COMPONENT_DIR : layerFile ? LAYER_MODULE : modulePath;
+  const guest: GuestConfig = { engine: files.engine, module, args: process.args ?? [], env: process.env ?? [], cwd: process.cwd || '/' };
   const loader = `${RUNNER_DIR}/${posix.basename(runner.loader)}`;
   const mounts: OciMount[] = [
     { destination: RUNNER_DIR, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'mode=755', 'size=64k'] },
     readOnlyBind(runner.binary, `${RUNNER_DIR}/wasmts`),
     readOnlyBind(guestFile, GUEST_FILE),
-    ...(layerFile ? [readOnlyBind(layerFile, LAYER_MODULE)] : []),
+    ...(componentDir ? [readOnlyBind(componentDir, COMPONENT_DIR)] : layerFile ? [readOnlyBind(layerFile, LAYER_MODULE)] : []),
     readOnlyBind(runner.loader, loader),
     ...runner.libraries.map((lib) => readOnlyBind(lib, `${RUNNER_DIR}/lib/${sonameOf(lib)}`)),
     readOnlyBind(files.emptyFile, LD_PRELOAD_FILE),

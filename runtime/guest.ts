@@ -1,13 +1,21 @@
-// What the shim hands the runner about the guest: the original process of the OCI spec, in a file
-// mounted read-only into the container. A file, not the environment: a pod's env can exceed what
-// one environment string may hold (128 KiB), and the runner's own environment stays empty.
+// What the shim hands the runner about the guest: the original process of the OCI spec and the engine
+// chosen at Create, in a file mounted read-only into the container. A file, not the environment: a
+// pod's env can exceed what one environment string may hold (128 KiB), and the runner's own
+// environment stays empty.
 
 export const GUEST_FILE = '/.wasmts/guest.json';
 
+// preview1: a core module on node:wasi. component-command: a component exporting wasi:cli/run, whose
+// transpiled form is the directory `module`.
+export type Engine = 'preview1' | 'component-command';
+export const ENGINES: readonly Engine[] = ['preview1', 'component-command'];
+
 export interface GuestConfig {
+  engine: Engine;
   module: string;
   args: string[];
   env: string[];
+  cwd: string;
 }
 
 export function parseGuestConfig(text: string, source: string): GuestConfig {
@@ -17,8 +25,8 @@ export function parseGuestConfig(text: string, source: string): GuestConfig {
   } catch (error) {
     throw new Error(`${source} is not JSON: ${(error as Error).message}`);
   }
-  if (typeof value.module !== 'string' || !Array.isArray(value.args) || !Array.isArray(value.env)) {
-    throw new Error(`${source} does not hold a guest config (module, args, env)`);
+  if (typeof value.module !== 'string' || !Array.isArray(value.args) || !Array.isArray(value.env) || typeof value.cwd !== 'string' || !ENGINES.includes(value.engine as Engine)) {
+    throw new Error(`${source} does not hold a guest config (engine, module, args, env, cwd)`);
   }
   return value as GuestConfig;
 }

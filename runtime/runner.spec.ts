@@ -1,38 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { buildModules, FIXTURE_OUT } from '../test/fixtures/build.ts';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { runMain, runnerHarness, type GuestRun } from '../test/runner-harness.ts';
 
-const main = join(import.meta.dirname, '../shim/main.ts');
-
-const dir = mkdtempSync(join(tmpdir(), 'runner-'));
+const harness = runnerHarness();
 test.before(async () => {
   await buildModules();
 });
-test.after(() => rmSync(dir, { recursive: true }));
-let runs = 0;
+test.after(() => harness.cleanup());
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runGuest(module: string, args: string[], options: { env?: string[]; input?: string } = {}): Promise<Run> {
-  const guestFile = join(dir, `guest-${runs++}.json`);
-  writeFileSync(guestFile, JSON.stringify({ module: join(FIXTURE_OUT, module), args: [module, ...args], env: options.env ?? [] }));
-  const child = spawn(process.execPath, ['--no-warnings', main, 'run', guestFile], { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c));
-  child.stderr.on('data', (c: Buffer) => (stderr += c));
-  if (options.input !== undefined) child.stdin.end(options.input);
-  else child.stdin.end();
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const runGuest = (module: string, args: string[], options: GuestRun = {}) => harness.run(join(FIXTURE_OUT, module), [module, ...args], options);
 
 test('argv and env are exactly the guest config; the exit code is the module\'s', async () => {
   const run = await runGuest('hello.wasm', ['x y', ''], { env: ['A=1', 'EXIT_CODE=42', 'B=two=parts'] });
@@ -78,10 +56,7 @@ test('a module that cannot be instantiated, or is missing, is a startup failure 
 });
 
 test('without a guest config the runner says how it is meant to be started', async () => {
-  const child = spawn(process.execPath, ['--no-warnings', main, 'run'], { env: {}, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c));
-  const code = await new Promise((resolve) => child.on('close', resolve));
+  const { code, stderr } = await runMain(['run']);
   assert.is(code, 1);
   assert.match(stderr, 'no guest config given: the runner is started by containerd-shim-wasmts-v1');
 });

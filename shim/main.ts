@@ -7,7 +7,11 @@ const argv = process.argv.slice(2);
 
 async function main(): Promise<void> {
   if (argv[0] === 'run') {
-    (await import('../runtime/runner.ts')).runGuest(argv[1]);
+    await (await import('../runtime/runner.ts')).runGuest(argv[1]);
+  }
+  if (argv[0] === 'transpile') {
+    await (await import('../runtime/component/transpile.ts')).transpileCommand(argv.slice(1));
+    return;
   }
   if (argv[0] === 'check-module') {
     await (await import('./container/wasm-check.ts')).checkModuleCommand(argv.slice(1));

@@ -16,6 +16,9 @@ import { removeRuncFiles } from './runc-files.ts';
 import { isGone, runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
 import { openStdio, type OpenStdio } from './stdio.ts';
 import { checkModuleFile } from './wasm-check.ts';
+import { ComponentError, type ComponentCache } from './component-cache.ts';
+import { componentEngine } from './component-engine.ts';
+import type { Engine } from '../../runtime/guest.ts';
 import { fileError, writeNamedFile } from '../write-file.ts';
 import { planWasmSignal, reportedStatus, type SignalPlan } from './wasm-signals.ts';
 
@@ -31,6 +34,7 @@ export interface RuncContainerOptions {
   // containerd's API, where images that carry the guest as a layer are read.
   containerd: { socket: string; namespace: string };
   layerCache: string;
+  components: ComponentCache;
 }
 
 type Classification = Awaited<ReturnType<typeof classifyEntrypoint>> & { layerFile?: string };
@@ -63,6 +67,29 @@ async function classify(request: CreateTaskRequest, rootfs: string, spec: OciSpe
   }
 }
 
+// A module is compiled to check it; a component is transpiled (or found in the cache) and its
+// exports pick the engine. Either way a guest the runner could not run fails here, at Create.
+async function wasmEngine(classification: Classification, options: RuncContainerOptions): Promise<{ engine: Engine; componentDir?: string }> {
+  const { hostPath, path } = classification as Classification & { hostPath: string };
+  if (classification.kind === 'wasm-module') {
+    await checkModuleFile(hostPath, path).catch((error: Error) => {
+      throw invalidArgument(error.message);
+    });
+    return { engine: 'preview1' };
+  }
+  const component = await options.components.get(hostPath, path).catch((error: Error) => {
+    if (error instanceof ComponentError) throw invalidArgument(error.message);
+    // Not the user's component: a cache that cannot be written, a transpile process that cannot start.
+    throw new Error(`cannot prepare ${path} in the component cache ${options.components.root}: ${error.message}: check that it is writable (WASMTS_COMPONENT_CACHE)`, { cause: error });
+  });
+  options.log.debug('component', { component: path, transpiled: component.transpiled, entry: component.dir });
+  try {
+    return { engine: componentEngine(component.manifest, path), componentDir: component.dir };
+  } catch (error) {
+    throw invalidArgument((error as Error).message);
+  }
+}
+
 async function prepareBundle(request: CreateTaskRequest, rootfs: string, options: RuncContainerOptions): Promise<{ cgroupsPath: string; kind: string }> {
   const specPath = join(request.bundle, 'config.json');
   const spec = await readSpec(specPath).catch((error: Error) => {
@@ -78,16 +105,11 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
     const known = error instanceof ClassifyError || error instanceof Error && error.name === 'ImageSourceError';
     throw invalidArgument(known ? (error as Error).message : `cannot read the entrypoint: ${(error as Error).message}`);
   }
-  if (classification.kind === 'wasm-component') {
-    throw invalidArgument(`${classification.path} is a WebAssembly component; wasmts runs WASI preview1 core modules for now: build the module for wasm32-wasip1`);
-  }
-  if (classification.kind === 'wasm-module') {
-    await checkModuleFile(classification.hostPath, classification.path).catch((error: Error) => {
-      throw invalidArgument(error.message);
-    });
+  if (classification.kind !== 'native') {
+    const { engine, componentDir } = await wasmEngine(classification, options);
     const guestFile = join(request.bundle, GUEST_FILE_NAME);
     const emptyFile = join(request.bundle, EMPTY_FILE_NAME);
-    const rewritten = rewriteForWasm(spec, options.runner(), { modulePath: classification.path, guestFile, emptyFile, layerFile: classification.layerFile });
+    const rewritten = rewriteForWasm(spec, options.runner(), { engine, modulePath: classification.path, guestFile, emptyFile, layerFile: classification.layerFile, componentDir });
     await writeNamedFile(guestFile, JSON.stringify(rewritten.guest));
     await writeNamedFile(emptyFile, '');
     await writeSpec(specPath, rewritten.spec).catch((error: unknown) => {
@@ -122,7 +144,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
   options.log.debug('bundle prepared', { id, kind: prepared.kind, cgroup: prepared.cgroupsPath });
   const systemdCgroup = isSystemdPath(prepared.cgroupsPath);
   const cgroupsPath = cgroupfsPath(prepared.cgroupsPath);
-  const wasm = prepared.kind === 'wasm-module';
+  const wasm = prepared.kind !== 'native';
   let run: RuncProcess | undefined;
   let pid = 0;
   let cleaned = false;

@@ -190,12 +190,6 @@ test('a module importing more than WASI preview1 fails Create, naming the import
   assert.match(result.stderr, '/app/foreign-import.wasm imports env.host_function, which WASI preview1 as wasmts runs it does not provide');
 });
 
-test('a component fails Create with a clear message', async () => {
-  const result = await runWasm(['/app/component.wasm']);
-  assert.is.not(result.code, 0);
-  assert.match(result.stderr, '/app/component.wasm is a WebAssembly component; wasmts runs WASI preview1 core modules');
-});
-
 test('events go to containerd in order: create, start, exit, delete', async () => {
   const events = containerd.spawnCtr(['events']);
   let text = '';

@@ -1,0 +1,47 @@
+// Runs the runner from the sources as runc would start it in a container (its env empty, its cwd the
+// guest's), with a guest config written for it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const main = join(import.meta.dirname, '../shim/main.ts');
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface GuestRun {
+  engine?: string;
+  env?: string[];
+  input?: string;
+  cwd?: string;
+}
+
+export function runnerHarness() {
+  const dir = mkdtempSync(join(tmpdir(), 'runner-'));
+  let runs = 0;
+  return {
+    dir,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    run(module: string, args: string[], options: GuestRun = {}): Promise<Run> {
+      const guestFile = join(dir, `guest-${runs++}.json`);
+      writeFileSync(guestFile, JSON.stringify({ engine: options.engine ?? 'preview1', module, args, env: options.env ?? [], cwd: options.cwd ?? '/' }));
+      return runMain(['run', guestFile], options);
+    },
+  };
+}
+
+export function runMain(args: string[], options: { input?: string; cwd?: string } = {}): Promise<Run> {
+  const child = spawn(process.execPath, ['--no-warnings', main, ...args], { env: {}, cwd: options.cwd ?? '/', stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c));
+  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  child.stdin.on('error', () => {});
+  if (options.input !== undefined) child.stdin.end(options.input);
+  else child.stdin.end();
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
