@@ -5,10 +5,11 @@
 
 export const GUEST_FILE = '/.wasmts/guest.json';
 
-// preview1: a core module on node:wasi. component-command: a component exporting wasi:cli/run, whose
-// transpiled form is the directory `module`.
-export type Engine = 'preview1' | 'component-command';
-export const ENGINES: readonly Engine[] = ['preview1', 'component-command'];
+// preview1: a core module on node:wasi. component-command: a component exporting wasi:cli/run;
+// component-http: one exporting wasi:http/incoming-handler. A component's transpiled form is the
+// directory `module`.
+export type Engine = 'preview1' | 'component-command' | 'component-http';
+export const ENGINES: readonly Engine[] = ['preview1', 'component-command', 'component-http'];
 
 export interface GuestConfig {
   engine: Engine;

@@ -33,7 +33,7 @@ export function envObject(entries: string[]): Record<string, string> {
   return env;
 }
 
-export async function runGuest(guestFile: string | undefined): Promise<never> {
+export async function runGuest(guestFile: string | undefined): Promise<void> {
   if (!guestFile) fail('no guest config given: the runner is started by containerd-shim-wasmts-v1 inside a container, not by hand');
   let config: GuestConfig;
   try {
@@ -42,5 +42,6 @@ export async function runGuest(guestFile: string | undefined): Promise<never> {
     fail((error as Error).message);
   }
   if (config.engine === 'component-command') return (await import('./engines/component-command.ts')).runCommand(config);
+  if (config.engine === 'component-http') return (await import('./engines/component-http.ts')).runHttpServer(config);
   return (await import('./engines/preview1.ts')).runPreview1(config);
 }

@@ -8,6 +8,7 @@ const argv = process.argv.slice(2);
 async function main(): Promise<void> {
   if (argv[0] === 'run') {
     await (await import('../runtime/runner.ts')).runGuest(argv[1]);
+    return;
   }
   if (argv[0] === 'transpile') {
     await (await import('../runtime/component/transpile.ts')).transpileCommand(argv.slice(1));

@@ -9,6 +9,9 @@ export const COMMAND_INTERFACES = [
   'wasi:random/random', 'wasi:random/insecure', 'wasi:random/insecure-seed',
 ];
 
+// What an HTTP server gets besides.
+export const HTTP_INTERFACES = ['wasi:http/types', 'wasi:http/outgoing-handler'];
+
 export const RUN_EXPORT = 'wasi:cli/run';
 export const HTTP_HANDLER_EXPORT = 'wasi:http/incoming-handler';
 

@@ -90,7 +90,7 @@ async function wasmEngine(classification: Classification, options: RuncContainer
   }
 }
 
-async function prepareBundle(request: CreateTaskRequest, rootfs: string, options: RuncContainerOptions): Promise<{ cgroupsPath: string; kind: string }> {
+async function prepareBundle(request: CreateTaskRequest, rootfs: string, options: RuncContainerOptions): Promise<{ cgroupsPath: string; kind: string; engine?: Engine }> {
   const specPath = join(request.bundle, 'config.json');
   const spec = await readSpec(specPath).catch((error: Error) => {
     throw invalidArgument(error.message);
@@ -105,8 +105,11 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
     const known = error instanceof ClassifyError || error instanceof Error && error.name === 'ImageSourceError';
     throw invalidArgument(known ? (error as Error).message : `cannot read the entrypoint: ${(error as Error).message}`);
   }
+  let engine: Engine | undefined;
   if (classification.kind !== 'native') {
-    const { engine, componentDir } = await wasmEngine(classification, options);
+    const chosen = await wasmEngine(classification, options);
+    engine = chosen.engine;
+    const { componentDir } = chosen;
     const guestFile = join(request.bundle, GUEST_FILE_NAME);
     const emptyFile = join(request.bundle, EMPTY_FILE_NAME);
     const rewritten = rewriteForWasm(spec, options.runner(), { engine, modulePath: classification.path, guestFile, emptyFile, layerFile: classification.layerFile, componentDir });
@@ -116,7 +119,7 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
       throw fileError(specPath, error);
     });
   }
-  return { cgroupsPath: spec.linux?.cgroupsPath ?? '', kind: classification.kind };
+  return { cgroupsPath: spec.linux?.cgroupsPath ?? '', kind: classification.kind, engine };
 }
 
 async function forgetContainer(root: string, id: string, cgroupsPath: string): Promise<void> {
@@ -141,7 +144,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
     if (mounted) await unmountRootfs(rootfs);
     throw error;
   }
-  options.log.debug('bundle prepared', { id, kind: prepared.kind, cgroup: prepared.cgroupsPath });
+  options.log.debug('bundle prepared', { id, kind: prepared.kind, engine: prepared.engine, cgroup: prepared.cgroupsPath });
   const systemdCgroup = isSystemdPath(prepared.cgroupsPath);
   const cgroupsPath = cgroupfsPath(prepared.cgroupsPath);
   const wasm = prepared.kind !== 'native';
@@ -172,7 +175,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
         await runcKillAll(options.runcRoot, bundle, id, 9).catch(() => {});
         return run?.abort();
       }
-      const plan = wasm ? planWasmSignal(requested) : { send: requested };
+      const plan = wasm ? planWasmSignal(requested, prepared.engine === 'component-http') : { send: requested };
       if (plan.reportAs !== undefined) pendingSignal ??= plan;
       const gone = () => notFound(`task ${id} has already exited: there is no process to signal`);
       if (all) {

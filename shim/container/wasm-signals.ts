@@ -19,7 +19,11 @@ export interface SignalPlan {
   reportAs?: number;
 }
 
-export function planWasmSignal(signal: number): SignalPlan {
+// An HTTP server's runner handles SIGTERM and SIGINT itself: it drains, then exits 0.
+const DRAIN_SIGNALS = new Set([2, 15]);
+
+export function planWasmSignal(signal: number, drains = false): SignalPlan {
+  if (drains && DRAIN_SIGNALS.has(signal)) return { send: signal };
   if (terminates(signal)) return { send: SIGKILL, reportAs: 128 + signal };
   return { send: signal };
 }

@@ -30,11 +30,13 @@ export function sleepMs(ms: number): void {
   if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
 }
 
-// What a pollable waits for. `wait` blocks until ready or `deadline` (a monotonic ns time) passes.
+// What a pollable waits for.
 export interface Readiness {
   ready(): boolean;
   // A monotonic-clock deadline, for pollables that become ready only with time.
   readonly deadline?: bigint;
+  // For pollables that another thread makes ready: blocks until it may have happened, at most `ms`.
+  wait?(ms: number): void;
 }
 
 const ALWAYS: Readiness = { ready: () => true };
@@ -68,8 +70,11 @@ export function poll(list: Pollable[]): Uint32Array {
       if (deadline !== undefined && (earliest === undefined || deadline < earliest)) earliest = deadline;
     });
     if (ready.length > 0) return Uint32Array.from(ready);
-    if (earliest === undefined) throw new Error('wasi:io/poll.poll would wait forever: none of its pollables can become ready');
-    sleepMs(Math.max(1, Math.ceil(Number(earliest - monotonicNow()) / 1e6)));
+    const waiter = list.find((pollable) => pollable.readiness.wait)?.readiness;
+    if (earliest === undefined && !waiter) throw new Error('wasi:io/poll.poll would wait forever: none of its pollables can become ready');
+    const ms = earliest === undefined ? Infinity : Math.max(1, Math.ceil(Number(earliest - monotonicNow()) / 1e6));
+    if (waiter) waiter.wait!(ms);
+    else sleepMs(ms);
   }
 }
 
@@ -232,6 +237,29 @@ export class FdSink implements ByteSink {
   }
   capacity(): number {
     return Number(CHECK_WRITE);
+  }
+}
+
+// Bytes held in memory: a request or response body as it arrived, or one being written.
+export class MemorySource implements ByteSource {
+  readonly #chunks: Uint8Array[];
+  #ended: () => boolean;
+  constructor(chunks: Uint8Array[], ended: () => boolean = () => true) {
+    this.#chunks = chunks;
+    this.#ended = ended;
+  }
+  read(max: number): Uint8Array | undefined {
+    const chunk = this.#chunks[0];
+    if (!chunk) return this.#ended() ? undefined : new Uint8Array(0);
+    if (chunk.length <= max) {
+      this.#chunks.shift();
+      return chunk;
+    }
+    this.#chunks[0] = chunk.subarray(max);
+    return chunk.subarray(0, max);
+  }
+  ready(): boolean {
+    return this.#chunks.length > 0 || this.#ended();
   }
 }
 
