@@ -35,6 +35,7 @@ bench: build
 	$(NODE) scripts/bench.ts
 	$(NODE) scripts/bench-pods.ts
 	$(NODE) scripts/bench-big-module.ts
+	$(NODE) scripts/bench-components.ts
 
 BUF := npx --yes -p @bufbuild/buf@1.75.0 -p @bufbuild/protoc-gen-es@2.13.0 buf
 proto:

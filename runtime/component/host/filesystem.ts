@@ -231,7 +231,7 @@ export function filesystemInterfaces(preopens: [string, string][]) {
   return {
     'wasi:filesystem/preopens': {
       // Each call hands the guest descriptors it owns (and drops, closing them): fresh ones every time.
-      getDirectories: () => preopens.map(([hostPath, name]) => [openPreopen(hostPath), name]),
+      getDirectories: () => preopens.map(([hostPath, name]): [Descriptor, string] => [openPreopen(hostPath), name]),
     },
     'wasi:filesystem/types': {
       Descriptor,
