@@ -165,6 +165,26 @@ test('stats: ContainerStats, ListContainerStats and ListPodSandboxStats report C
   await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 30n });
 }));
 
+test('a component command as a pod: its logs, its stats, StopContainer\'s 143, and OOMKilled over its limit', () => withPod(async (pod) => {
+  const lines = await startContainer(cri, pod, wasm('lines', ['/app/lines.component.wasm', '10000']));
+  assert.is((await waitState(cri, lines, CONTAINER_EXITED)).exitCode, 0);
+  const logged = await awaitLogLines(pod, 'lines_0.log', (all) => all.length >= 10_010);
+  assert.is(logged.filter((l) => l.stream === 'stdout').length, 10000);
+  const busy = await startContainer(cri, pod, wasm('busy', ['/app/busy.component.wasm'], { linux: { resources: { memoryLimitInBytes: BigInt(200 << 20) } } }));
+  await waitState(cri, busy, CONTAINER_RUNNING);
+  const stats = await until(async () => {
+    const current = (await cri.call(RuntimeService.method.containerStats, { containerId: busy })).stats!;
+    return (current.cpu?.usageCoreNanoSeconds?.value ?? 0n) > 0n && current;
+  }, 'a CPU figure for the component');
+  assert.ok((stats.memory?.workingSetBytes?.value ?? 0n) > 0n, 'memory');
+  await cri.call(RuntimeService.method.stopContainer, { containerId: busy, timeout: 30n });
+  assert.is((await status(cri, busy)).exitCode, 143);
+  const hog = await startContainer(cri, pod, wasm('hog', ['/app/hog.component.wasm'], { linux: { resources: { memoryLimitInBytes: BigInt(160 << 20) } } }));
+  const exited = await waitState(cri, hog, CONTAINER_EXITED, 60_000);
+  assert.is(exited.exitCode, 137);
+  assert.is(exited.reason, 'OOMKilled');
+}));
+
 test('logs: 10,000 lines written fast all reach the CRI log, in order', () => withPod(async (pod) => {
   const id = await startContainer(cri, pod, wasm('lines', ['/app/lines.wasm', '10000']));
   const exited = await waitState(cri, id, CONTAINER_EXITED);
