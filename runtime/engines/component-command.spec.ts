@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { before } from '../../test/before.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModules, FIXTURE_OUT } from '../../test/fixtures/build.ts';
@@ -8,9 +9,9 @@ import { runMain, runnerHarness, type GuestRun } from '../../test/runner-harness
 const harness = runnerHarness();
 const transpiled = new Map<string, string>();
 
-test.before(async () => {
+before(test, async () => {
   await buildModules();
-  for (const name of ['hello', 'cat', 'lines', 'crash', 'sleep', 'tty']) {
+  for (const name of ['hello', 'cat', 'lines', 'crash', 'sleep', 'tty', 'run-err']) {
     const out = join(harness.dir, name);
     const result = await runMain(['transpile', join(FIXTURE_OUT, `${name}.component.wasm`), out, 'test']);
     assert.is(result.code, 0, result.stderr);
@@ -67,6 +68,11 @@ test('a clock wait returns, and stdio is never a terminal', async () => {
   assert.is((await run('sleep', ['0', '7'])).code, 7);
   const tty = await run('tty', []);
   assert.is(tty.stdout, 'isatty 0 0 0\n');
+});
+
+test('a run that returns err exits 1, saying nothing', async () => {
+  const result = await run('run-err', []);
+  assert.equal([result.code, result.stderr], [1, '']);
 });
 
 test('a cache entry that is not there is a startup failure naming it', async () => {

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { before } from '../../test/before.ts';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import type { Logger } from '../log.ts';
 import { ComponentCache, ComponentError, evict } from './component-cache.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'component-cache-'));
-test.before(async () => {
+before(test, async () => {
   await buildModules();
 });
 test.after(() => rmSync(work, { recursive: true, force: true }));

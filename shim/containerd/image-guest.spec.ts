@@ -2,6 +2,7 @@
 // a few blobs): the wasm and tar layer paths, the cache, digest checks, and containerd out of reach.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { before } from '../../test/before.ts';
 import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { EmptySchema } from '@bufbuild/protobuf/wkt';
@@ -81,7 +82,7 @@ server.addService({
   },
 });
 
-test.before(() => new Promise<void>((resolve, reject) => server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve()))));
+before(test, () => new Promise<void>((resolve, reject) => server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve()))));
 test.after(() => {
   server.forceShutdown();
   rmSync(dir, { recursive: true, force: true });

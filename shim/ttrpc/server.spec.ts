@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { before } from '../../test/before.ts';
 import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ router.add('test.Echo', 'Missing', async () => {
 });
 const server = new TtrpcServer(router, () => {});
 
-test.before(() => server.listen(path));
+before(test, () => server.listen(path));
 test.after(async () => {
   await server.close();
   rmSync(dir, { recursive: true });

@@ -3,6 +3,7 @@
 // runner's synchronous host, with exact exit codes, stdio, cwd, signals and Create-time errors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { before } from '../before.ts';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
@@ -15,7 +16,7 @@ const containerd = new PrivateContainerd({ shimDir: join(root, 'dist') });
 let counter = 0;
 const newId = (name: string) => `${name}-${process.pid}-${counter++}`;
 
-test.before(async () => {
+before(test, async () => {
   const images = await buildTestImages();
   await containerd.start();
   const result = await containerd.ctr(['images', 'import', '--all-platforms', images.wasm]);

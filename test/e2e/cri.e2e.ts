@@ -2,6 +2,7 @@
 // handler: a native pause sandbox, wasm containers, native sidecars.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { before } from '../before.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ let node: CriNode;
 let containerd: PrivateContainerd;
 let cri: CriClient;
 
-test.before(async () => {
+before(test, async () => {
   node = await startCriNode(work);
   ({ containerd, cri } = node);
 });

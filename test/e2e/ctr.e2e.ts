@@ -1,6 +1,7 @@
 // containerd 1.6 + runc, driven with ctr, run wasm and native containers through our shim.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { before } from '../before.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ const newId = (name: string) => {
   return id;
 };
 
-test.before(async () => {
+before(test, async () => {
   const images = await buildTestImages();
   await containerd.start();
   for (const archive of [images.wasm, images.busybox]) {

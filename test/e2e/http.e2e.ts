@@ -3,6 +3,7 @@
 // traps, a response never set, an outgoing call to another pod, and the drain on StopContainer.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { before } from '../before.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
@@ -17,7 +18,7 @@ let node: CriNode;
 let containerd: PrivateContainerd;
 let cri: CriClient;
 
-test.before(async () => {
+before(test, async () => {
   node = await startCriNode(work);
   ({ containerd, cri } = node);
 });
@@ -58,6 +59,9 @@ test('a C wasi:http pod answers from its pod IP: method, path, query and body in
   try {
     const hello = await curl(`http://${server.ip}:8080/`);
     assert.equal([hello.status, hello.body], [200, 'hello from a C component\n']);
+    // Eight clients at once, on connections of their own, are all answered.
+    const together = await Promise.all(Array.from({ length: 8 }, () => curl(`http://${server.ip}:8080/`)));
+    assert.equal(together.map((r) => r.status), Array(8).fill(200));
     // A 3 MiB body arrives in chunks; it comes back whole after the request line.
     const payload = 'chunked body '.repeat(250_000);
     const posted = await containerd.exec('curl', ['-sS', '-X', 'PUT', '--data-binary', '@-', `http://${server.ip}:8080/echo?x=1&y=two`], { input: payload });

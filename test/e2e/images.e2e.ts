@@ -4,6 +4,7 @@
 // version that cannot do one of these is named here with the reason.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { before } from '../before.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildArtifactArchive, buildImageArchive, wasmImage } from '../../oci/image.ts';
@@ -19,7 +20,7 @@ let node: CriNode;
 let cri: CriClient;
 let serial = 0;
 
-test.before(async () => {
+before(test, async () => {
   node = await startCriNode(work);
   cri = node.cri;
 });
