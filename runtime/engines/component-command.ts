@@ -3,6 +3,8 @@
 import type { GuestConfig } from '../guest.ts';
 import { loadComponent } from '../component/load.ts';
 import { createHost } from '../component/host/index.ts';
+import { httpInterfaces } from '../component/host/http.ts';
+import { workerFetcher } from '../component/host/fetch-worker.ts';
 import { RUN_EXPORT } from '../component/interfaces.ts';
 import { envObject, fail, isTrap, trapExit } from '../runner.ts';
 
@@ -21,7 +23,7 @@ export function preopensFor(cwd: string): [string, string][] {
 export function runCommand(config: GuestConfig): never {
   let run: () => void;
   try {
-    const host = createHost({ args: config.args, env: guestEnvironment(config.env), cwd: config.cwd, exit, preopens: preopensFor(config.cwd) });
+    const host = { ...createHost({ args: config.args, env: guestEnvironment(config.env), cwd: config.cwd, exit, preopens: preopensFor(config.cwd) }), ...httpInterfaces(workerFetcher()) };
     const exports = loadComponent(config.module, host, exit);
     const key = Object.keys(exports).find((name) => name.startsWith(`${RUN_EXPORT}@`));
     const runner = key ? (exports[key] as { run?: () => void }).run : undefined;

@@ -1,7 +1,7 @@
 // Which engine runs a component, from what it exports, and whether the host provides what it
 // imports: decided at Create, so that a component the runner could not run never starts.
 import type { ComponentManifest } from '../../runtime/component/cache-format.ts';
-import { COMMAND_INTERFACES, HTTP_HANDLER_EXPORT, HTTP_INTERFACES, RUN_EXPORT, unversioned } from '../../runtime/component/interfaces.ts';
+import { HTTP_HANDLER_EXPORT, PROVIDED_INTERFACES, RUN_EXPORT, unversioned } from '../../runtime/component/interfaces.ts';
 import type { Engine } from '../../runtime/guest.ts';
 
 const isWasi02 = (version: string | undefined) => version === undefined || /^0\.2\.\d+/.test(version);
@@ -15,14 +15,13 @@ export function componentEngine(manifest: ComponentManifest, label: string): Eng
     const list = exported.length > 0 ? exported.join(', ') : 'nothing';
     throw new Error(`${label} exports neither ${RUN_EXPORT} nor ${HTTP_HANDLER_EXPORT} (it exports ${list}): build it as a command (the wasi:cli/command world) or an HTTP server (wasi:http/proxy)`);
   }
-  // A component that is both runs as a server: that is what a pod with a port expects of it.
-  const provided = http ? [...COMMAND_INTERFACES, ...HTTP_INTERFACES] : COMMAND_INTERFACES;
   const missing = manifest.imports.filter((name) => {
     const { name: bare, version } = unversioned(name);
-    return !provided.includes(bare) || !isWasi02(version);
+    return !PROVIDED_INTERFACES.includes(bare) || !isWasi02(version);
   });
   if (missing.length > 0) {
-    throw new Error(`${label} imports ${missing.join(', ')}, which wasmts does not provide (it provides WASI 0.2 ${provided.map((n) => n.replace(/^wasi:/, '')).join(', ')}): build it without them`);
+    throw new Error(`${label} imports ${missing.join(', ')}, which wasmts does not provide (it provides WASI 0.2 ${PROVIDED_INTERFACES.map((n) => n.replace(/^wasi:/, '')).join(', ')}): build it without them`);
   }
+  // A component that is both runs as a server: that is what a pod with a port expects of it.
   return http ? 'component-http' : 'component-command';
 }

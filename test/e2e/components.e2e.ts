@@ -47,6 +47,12 @@ test('a component command gets the spec\'s args and env exactly; exit codes 0, 3
   assert.is(transpiles('/app/hello.component.wasm'), 1);
 });
 
+test('a JavaScript command (componentize-js) runs with its args and env', async () => {
+  const result = await run(['/app/js-command.component.wasm', 'a b'], { env: ['GREETING=hi'] });
+  assert.is(result.code, 0, result.stderr);
+  assert.is(result.stdout, 'hello from a JS command\nargs ["/app/js-command.component.wasm","a b"]\nGREETING=hi\n');
+});
+
 test('stdin reaches the component; 10,000 lines come out, none lost; stdio is no terminal', async () => {
   const input = 'line one\nline two\n'.repeat(5000);
   const cat = await run(['/app/cat.component.wasm'], { input });

@@ -318,9 +318,11 @@ test('a start that fails after spawning its daemon leaves no daemon and no socke
 });
 
 // A stand-in runc that never returns from one command (WASMTS_TEST_STUCK) and runs the real one otherwise.
+// Its sleep is this test process's own: other containerd versions' lanes run the same test at once.
+const STUCK_SLEEP = `sleep ${1_000_000 + process.pid}`;
 async function withStuckRunc(command: string, env: Record<string, string>, body: () => Promise<void>): Promise<void> {
   const standIn = join(containerd.dir, 'stuck-runc');
-  writeFileSync(standIn, '#!/bin/sh\nfor a in "$@"; do [ "$a" = "$WASMTS_TEST_STUCK" ] && exec sleep 1000001; done\nexec runc "$@"\n', { mode: 0o755 });
+  writeFileSync(standIn, `#!/bin/sh\nfor a in "$@"; do [ "$a" = "$WASMTS_TEST_STUCK" ] && exec ${STUCK_SLEEP}; done\nexec runc "$@"\n`, { mode: 0o755 });
   await containerd.stopContainerd();
   await containerd.startContainerd({ WASMTS_RUNC: standIn, WASMTS_TEST_STUCK: command, ...env });
   try {
@@ -329,7 +331,7 @@ async function withStuckRunc(command: string, env: Record<string, string>, body:
     await containerd.stopContainerd();
     await containerd.startContainerd();
   }
-  assert.equal(pidsMatching((cmdline) => cmdline.includes('sleep 1000001')), [], 'the stuck runc is gone');
+  assert.equal(pidsMatching((cmdline) => cmdline.includes(STUCK_SLEEP)), [], 'the stuck runc is gone');
   assert.equal(await settledLeftovers(containerd, ids), NOTHING);
 }
 

@@ -144,4 +144,18 @@ test('StopContainer drains: a request in flight gets its response, then the serv
   }
 });
 
+test('StopContainer without a grace period kills at once: the request in flight gets no response, 137', async () => {
+  const server = await serve(HTTP_COMPONENTS.c);
+  try {
+    const slow = curl(`http://${server.ip}:8080/sleep?ms=600000`);
+    await until(async () => logLines(server.pod, 'server_0.log').some((l) => l.text === 'sleeping'), 'the request reaching the guest');
+    await cri.call(RuntimeService.method.stopContainer, { containerId: server.id, timeout: 0n });
+    const response = await slow;
+    assert.is.not(response.code, 0, 'the connection ends without a response');
+    assert.is((await waitState(cri, server.id, CONTAINER_EXITED)).exitCode, 137);
+  } finally {
+    await removePod(cri, server.pod);
+  }
+});
+
 test.run();
