@@ -102,7 +102,12 @@ export function runHttpServer(config: GuestConfig): void {
     preparing = true;
     setImmediate(() => {
       preparing = false;
-      instances.prepare();
+      try {
+        instances.prepare();
+      } catch (error) {
+        // The next request tries again, and answers 500 with the reason if it fails again.
+        log(`making the next instance failed: ${(error as Error).message}`);
+      }
     });
   };
 

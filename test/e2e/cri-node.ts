@@ -2,7 +2,7 @@
 // plugin, configured as an operator would (containerd's default config, then our `install`), a
 // bridge CNI network inside a network namespace of its own, and the test images imported.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerdVersion, type ContainerdVersion } from '../../scripts/containerd-versions.ts';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
@@ -63,6 +63,15 @@ export async function startCriNode(work: string, version = containerdVersion()):
     throw error;
   }
   return { containerd, cri: new CriClient(containerd.socket), registry, images: { ...images, pause } };
+}
+
+// Undoes startCriNode (also one that failed half-way), and removes the work directory.
+export async function stopCriNode(node: CriNode | undefined, work: string): Promise<void> {
+  node?.cri.close();
+  await node?.registry.stop();
+  await node?.containerd.stop();
+  removePodCgroups();
+  rmSync(work, { recursive: true, force: true });
 }
 
 // The kubelet removes a pod's cgroup parent; our stand-in leaves it to this, once all pods are gone.

@@ -4,16 +4,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { before } from '../before.ts';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { ImageService, RuntimeService, type CriClient } from '../cri/client.ts';
 import { BUSYBOX_IMAGE, WASM_TEST_IMAGE } from '../fixtures/build.ts';
-import { startCriNode, type CriNode } from './cri-node.ts';
+import { startCriNode, stopCriNode, type CriNode } from './cri-node.ts';
 import { CONTAINER_EXITED, CONTAINER_RUNNING, awaitLogLines, removePod, runPod, startContainer, status, waitState, type Pod } from './kubelet.ts';
 import { NOTHING, settledLeftovers, shimPids } from './leftovers.ts';
 import { until } from './poll.ts';
-import { removePodCgroups } from './cri-node.ts';
 
 const work = mkdtempSync('/tmp/wasmts-cri-');
 let node: CriNode;
@@ -25,13 +24,7 @@ before(test, async () => {
   ({ containerd, cri } = node);
 });
 
-test.after(async () => {
-  cri?.close();
-  await node?.registry.stop();
-  await containerd?.stop();
-  removePodCgroups();
-  rmSync(work, { recursive: true, force: true });
-});
+test.after(() => stopCriNode(node, work));
 
 test('CRI runs: Version and Status answer', async () => {
   const version = await cri.call(RuntimeService.method.version, {});

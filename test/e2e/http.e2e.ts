@@ -4,12 +4,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { before } from '../before.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { RuntimeService, type CriClient } from '../cri/client.ts';
 import { HTTP_COMPONENTS, WASM_TEST_IMAGE } from '../fixtures/build.ts';
-import { removePodCgroups, startCriNode, type CriNode } from './cri-node.ts';
+import { startCriNode, stopCriNode, type CriNode } from './cri-node.ts';
 import { CONTAINER_EXITED, CONTAINER_RUNNING, awaitLogLines, logLines, removePod, runPod, startContainer, waitState, type Pod } from './kubelet.ts';
 import { until } from './poll.ts';
 
@@ -23,13 +23,7 @@ before(test, async () => {
   ({ containerd, cri } = node);
 });
 
-test.after(async () => {
-  cri?.close();
-  await node?.registry.stop();
-  await containerd?.stop();
-  removePodCgroups();
-  rmSync(work, { recursive: true, force: true });
-});
+test.after(() => stopCriNode(node, work));
 
 interface Server {
   pod: Pod;

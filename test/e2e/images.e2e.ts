@@ -5,13 +5,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { before } from '../before.ts';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildArtifactArchive, buildImageArchive, wasmImage } from '../../oci/image.ts';
 import { MEDIA } from '../../oci/media-types.ts';
 import { ImageService, type CriClient } from '../cri/client.ts';
 import { FIXTURE_OUT } from '../fixtures/build.ts';
-import { removePodCgroups, startCriNode, type CriNode } from './cri-node.ts';
+import { startCriNode, stopCriNode, type CriNode } from './cri-node.ts';
 import { CONTAINER_EXITED, awaitLogLines, removePod, runPod, startContainer, waitState, type Pod } from './kubelet.ts';
 import { NOTHING, settledLeftovers } from './leftovers.ts';
 
@@ -25,13 +25,7 @@ before(test, async () => {
   cri = node.cri;
 });
 
-test.after(async () => {
-  cri?.close();
-  await node?.registry.stop();
-  await node?.containerd.stop();
-  removePodCgroups();
-  rmSync(work, { recursive: true, force: true });
-});
+test.after(() => stopCriNode(node, work));
 
 const version = () => node.containerd.version;
 // containerd 1.6.20 predates non-tar layers (1.6.25, 1.7.7): its pull unpacks every layer.
