@@ -1,12 +1,7 @@
-// containerd gives runc a cgroupsPath either as a cgroupfs path ("/kubepods/pod1/abc") or, on nodes
-// using the systemd driver, as "slice:prefix:name". runc needs --systemd-cgroup for the latter, and
+// With the systemd driver (runtime-options.ts) containerd gives runc a cgroupsPath "slice:prefix:name";
 // the shim reads stats from where systemd puts it.
 
 const SYSTEMD_FORM = /^([^/:]*):([^/:]*):([^/:]+)$/;
-
-export function isSystemdPath(cgroupsPath: string): boolean {
-  return SYSTEMD_FORM.test(cgroupsPath);
-}
 
 // "a-b-c.slice" lives at a.slice/a-b.slice/a-b-c.slice; "-.slice" and "" are the root.
 export function expandSlice(slice: string): string {

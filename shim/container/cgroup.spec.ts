@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { fromBinary } from '@bufbuild/protobuf';
 import * as v1 from '../protocol/gen/cgroups_v1_metrics_pb.ts';
 import * as v2 from '../protocol/gen/cgroups_v2_metrics_pb.ts';
-import { metricsAny, oomKills, parseKeyed, v1Metrics, v2Metrics, type ReadFile } from './cgroup.ts';
+import { cgroupPathOf, metricsAny, oomKills, parseKeyed, v1Metrics, v2Metrics, type ReadFile } from './cgroup.ts';
 
 const files = (entries: Record<string, string>): ReadFile => (path) => entries[path];
 
@@ -64,6 +64,19 @@ test('the Any names the message containerd expects for the host cgroup version',
   const v1Any = metricsAny('/k/t', files({ '/cg/memory/k/t/memory.usage_in_bytes': '2' }), '/cg');
   assert.is(v1Any.typeUrl, 'io.containerd.cgroups.v1.Metrics');
   assert.is(fromBinary(v1.MetricsSchema, v1Any.value).memory!.usage!.usage, 2n);
+});
+
+test('a relative cgroupsPath lies below the shim\'s own cgroup of each controller, as runc puts it', () => {
+  const self = '12:memory:/process_api/abc\n3:cpu,cpuacct:/\n9:name=systemd:/user.slice\n0::/init.scope\n';
+  const path = cgroupPathOf('x.slice:cri-containerd:id', self);
+  assert.is(typeof path, 'function');
+  const resolve = path as (controller: string) => string;
+  assert.is(resolve('memory'), '/process_api/abc/x.slice:cri-containerd:id');
+  assert.is(resolve('cpuacct'), '/x.slice:cri-containerd:id');
+  assert.is(resolve('systemd'), '/user.slice/x.slice:cri-containerd:id');
+  assert.is(resolve(''), '/init.scope/x.slice:cri-containerd:id');
+  assert.is(cgroupPathOf('/kubepods/pod1/abc', self), '/kubepods/pod1/abc');
+  assert.is(cgroupPathOf('', self), '');
 });
 
 test.run();

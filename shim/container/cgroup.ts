@@ -11,6 +11,26 @@ export type ReadFile = (path: string) => string | undefined;
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 
+// Where a container's cgroup is, below a hierarchy's root: one path for all controllers, or (for a
+// relative cgroupsPath, which runc places below its own cgroup of each controller) one per controller.
+// The unified hierarchy (v2) is controller ''.
+export type CgroupPath = string | ((controller: string) => string);
+const at = (path: CgroupPath, controller: string) => (typeof path === 'string' ? path : path(controller));
+
+// What runc does with a relative cgroupsPath: below the cgroup of the process that runs it (the
+// shim's own, since runc is its child), controller by controller.
+export function cgroupPathOf(cgroupsPath: string, self: string): CgroupPath {
+  if (cgroupsPath === '' || cgroupsPath.startsWith('/')) return cgroupsPath;
+  const lines = self.split('\n').filter(Boolean).map((line) => {
+    const [, controllers = '', path = '/'] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+    return { controllers: controllers.split(','), path };
+  });
+  return (controller) => {
+    const line = lines.find((l) => (controller === '' ? l.controllers.length === 1 && l.controllers[0] === '' : l.controllers.includes(controller) || l.controllers.includes(`name=${controller}`)));
+    return join(line?.path ?? '/', cgroupsPath);
+  };
+}
+
 export const readCgroupFile: ReadFile = (path) => {
   try {
     return readFileSync(path, 'utf8');
@@ -56,8 +76,8 @@ function fillFromStat(schema: DescMessage, stat: Map<string, bigint>, aliases: R
   return out;
 }
 
-export function v1Metrics(path: string, read: ReadFile, root = CGROUP_ROOT): v1.Metrics {
-  const memory = (file: string) => read(join(root, 'memory', path, file));
+export function v1Metrics(path: CgroupPath, read: ReadFile, root = CGROUP_ROOT): v1.Metrics {
+  const memory = (file: string) => read(join(root, 'memory', at(path, 'memory'), file));
   const entry = (prefix: string) =>
     create(v1.MemoryEntrySchema, {
       usage: single(memory(`${prefix}usage_in_bytes`)),
@@ -65,11 +85,11 @@ export function v1Metrics(path: string, read: ReadFile, root = CGROUP_ROOT): v1.
       max: single(memory(`${prefix}max_usage_in_bytes`)),
       failcnt: single(memory(`${prefix}failcnt`)),
     });
-  const cpuacct = (file: string) => read(join(root, 'cpuacct', path, file)) ?? read(join(root, 'cpu,cpuacct', path, file));
-  const throttle = parseKeyed(read(join(root, 'cpu', path, 'cpu.stat')));
+  const cpuacct = (file: string) => read(join(root, 'cpuacct', at(path, 'cpuacct'), file)) ?? read(join(root, 'cpu,cpuacct', at(path, 'cpuacct'), file));
+  const throttle = parseKeyed(read(join(root, 'cpu', at(path, 'cpu'), 'cpu.stat')));
   const oom = parseKeyed(memory('memory.oom_control'));
   return create(v1.MetricsSchema, {
-    pids: { current: single(read(join(root, 'pids', path, 'pids.current'))), limit: single(read(join(root, 'pids', path, 'pids.max'))) },
+    pids: { current: single(read(join(root, 'pids', at(path, 'pids'), 'pids.current'))), limit: single(read(join(root, 'pids', at(path, 'pids'), 'pids.max'))) },
     cpu: {
       usage: {
         total: single(cpuacct('cpuacct.usage')),
@@ -90,8 +110,8 @@ export function v1Metrics(path: string, read: ReadFile, root = CGROUP_ROOT): v1.
   });
 }
 
-export function v2Metrics(path: string, read: ReadFile, root = CGROUP_ROOT): v2.Metrics {
-  const file = (name: string) => read(join(root, path, name));
+export function v2Metrics(path: CgroupPath, read: ReadFile, root = CGROUP_ROOT): v2.Metrics {
+  const file = (name: string) => read(join(root, at(path, ''), name));
   const cpu = parseKeyed(file('cpu.stat'));
   const max = file('memory.max')?.trim();
   const events = parseKeyed(file('memory.events'));
@@ -117,24 +137,25 @@ export function v2Metrics(path: string, read: ReadFile, root = CGROUP_ROOT): v2.
   });
 }
 
-export function metricsAny(path: string, read: ReadFile = readCgroupFile, root = CGROUP_ROOT): Any {
+export function metricsAny(path: CgroupPath, read: ReadFile = readCgroupFile, root = CGROUP_ROOT): Any {
   if (isCgroupV2(read, root)) return create(AnySchema, { typeUrl: v2.MetricsSchema.typeName, value: toBinary(v2.MetricsSchema, v2Metrics(path, read, root)) });
   return create(AnySchema, { typeUrl: v1.MetricsSchema.typeName, value: toBinary(v1.MetricsSchema, v1Metrics(path, read, root)) });
 }
 
 // How many times the kernel's OOM killer fired in this cgroup.
-export function oomKills(path: string, read: ReadFile = readCgroupFile, root = CGROUP_ROOT): bigint {
-  if (isCgroupV2(read, root)) return parseKeyed(read(join(root, path, 'memory.events'))).get('oom_kill') ?? 0n;
-  return parseKeyed(read(join(root, 'memory', path, 'memory.oom_control'))).get('oom_kill') ?? 0n;
+export function oomKills(path: CgroupPath, read: ReadFile = readCgroupFile, root = CGROUP_ROOT): bigint {
+  if (isCgroupV2(read, root)) return parseKeyed(read(join(root, at(path, ''), 'memory.events'))).get('oom_kill') ?? 0n;
+  return parseKeyed(read(join(root, 'memory', at(path, 'memory'), 'memory.oom_control'))).get('oom_kill') ?? 0n;
 }
 
-export function cgroupProcs(path: string, read: ReadFile = readCgroupFile, root = CGROUP_ROOT): number[] {
-  const file = isCgroupV2(read, root) ? join(root, path, 'cgroup.procs') : join(root, 'pids', path, 'cgroup.procs');
+export function cgroupProcs(path: CgroupPath, read: ReadFile = readCgroupFile, root = CGROUP_ROOT): number[] {
+  const file = isCgroupV2(read, root) ? join(root, at(path, ''), 'cgroup.procs') : join(root, 'pids', at(path, 'pids'), 'cgroup.procs');
   return (read(file) ?? '').split('\n').filter(Boolean).map(Number);
 }
 
 // The container's own cgroup directories: one on v2, one per mounted controller on v1.
-export function cgroupDirs(path: string, root = CGROUP_ROOT): string[] {
-  if (isCgroupV2(readCgroupFile, root)) return [join(root, path)];
-  return readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => join(root, entry.name, path));
+export function cgroupDirs(path: CgroupPath, root = CGROUP_ROOT): string[] {
+  if (isCgroupV2(readCgroupFile, root)) return [join(root, at(path, ''))];
+  // A mount holding several controllers (cpu,cpuacct) is found by any of them.
+  return readdirSync(root, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => join(root, entry.name, at(path, entry.name.split(',')[0]!)));
 }

@@ -1,5 +1,6 @@
 // A task's container as runc runs it: the bundle prepared at Create (rootfs mounted, spec classified
 // and, for wasm, rewritten to start our runner), `runc run` at Start, everything undone at cleanup.
+import { readFileSync } from 'node:fs';
 import { open, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArgument, notFound, unimplemented } from '../errors.ts';
@@ -9,8 +10,9 @@ import type { Container } from '../task/container.ts';
 import { ClassifyError, classifyEntrypoint, kindOfHeader } from '../../oci/classify.ts';
 import { rewriteForWasm, type RunnerFiles } from '../../oci/rewrite.ts';
 import { readSpec, writeSpec, type OciSpec } from '../../oci/spec.ts';
-import { cgroupDirs, cgroupProcs, metricsAny, oomKills } from './cgroup.ts';
-import { cgroupfsPath, isSystemdPath } from './cgroup-path.ts';
+import { cgroupDirs, cgroupPathOf, cgroupProcs, metricsAny, oomKills, type CgroupPath } from './cgroup.ts';
+import { cgroupfsPath } from './cgroup-path.ts';
+import { systemdCgroupOption } from './runtime-options.ts';
 import { mountRootfs, unmountRootfs } from './mounts.ts';
 import { removeRuncFiles } from './runc-files.ts';
 import { isGone, runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
@@ -122,7 +124,7 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
   return { cgroupsPath: spec.linux?.cgroupsPath ?? '', kind: classification.kind, engine };
 }
 
-async function forgetContainer(root: string, id: string, cgroupsPath: string): Promise<void> {
+async function forgetContainer(root: string, id: string, cgroupsPath: CgroupPath): Promise<void> {
   await rm(join(root, id), { recursive: true, force: true });
   // A directory that still has processes (or was never made) stays.
   for (const dir of cgroupsPath ? cgroupDirs(cgroupsPath) : []) await rmdir(dir).catch(() => {});
@@ -132,6 +134,9 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
   const { id, bundle } = request;
   if (request.terminal) throw invalidArgument('a terminal (tty) was requested, which wasmts does not support yet: run without -t / tty: true');
   if (request.checkpoint) throw unimplemented('restoring from a checkpoint is not supported by wasmts');
+  const systemdCgroup = await systemdCgroupOption(request.options).catch((error: Error) => {
+    throw invalidArgument(error.message);
+  });
   const rootfs = join(bundle, 'rootfs');
   const mounted = request.rootfs.length > 0;
   if (mounted) await mountRootfs(request.rootfs.map((m) => ({ type: m.type, source: m.source, options: m.options })), rootfs);
@@ -145,8 +150,8 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
     throw error;
   }
   options.log.debug('bundle prepared', { id, kind: prepared.kind, engine: prepared.engine, cgroup: prepared.cgroupsPath });
-  const systemdCgroup = isSystemdPath(prepared.cgroupsPath);
-  const cgroupsPath = cgroupfsPath(prepared.cgroupsPath);
+  // Where runc puts the cgroup, for stats, OOM and pids.
+  const cgroupsPath = systemdCgroup ? cgroupfsPath(prepared.cgroupsPath) : cgroupPathOf(prepared.cgroupsPath, readFileSync('/proc/self/cgroup', 'utf8'));
   const wasm = prepared.kind !== 'native';
   let run: RuncProcess | undefined;
   let pid = 0;

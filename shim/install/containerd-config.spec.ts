@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addHandler, configVersion, hasHandler, removeHandler } from './containerd-config.ts';
+import { addHandler, configVersion, hasHandler, removeHandler, runcUsesSystemd } from './containerd-config.ts';
 
 const v2 = `# my node's config
 version = 2
@@ -101,6 +101,19 @@ test('containerd 2.x: the key is added under the images table, or the table in o
   const own = addHandler('version = 3\n[[plugins."io.containerd.transfer.v1.local".unpack_config]]\n  platform = "linux/amd64"\n  snapshotter = "overlayfs"\n');
   assert.not.match(own.text, 'wasip1/wasm"');
   assert.match(own.note ?? '', 'differ = "walking"');
+});
+
+test('the handler gets runc\'s SystemdCgroup, so both pass runc the same cgroup driver', () => {
+  const v2 = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n';
+  assert.ok(runcUsesSystemd(v2, 2));
+  const added = addHandler(v2).text;
+  assert.match(added, '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmts.options]\n  SystemdCgroup = true\n');
+  assert.is(removeHandler(added).text, v2);
+  const v3 = "version = 3\n[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\n  SystemdCgroup = true # the kubelet's driver\n";
+  assert.ok(runcUsesSystemd(v3, 3));
+  assert.not.ok(runcUsesSystemd(v3.replace('true', 'false'), 3));
+  assert.not.ok(runcUsesSystemd('version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.other.options]\n  SystemdCgroup = true\n', 2));
+  assert.not.match(addHandler('version = 2\n').text, 'SystemdCgroup');
 });
 
 test.run();

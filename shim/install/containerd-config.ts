@@ -51,12 +51,27 @@ function criSnapshotter(text: string): string {
   return 'overlayfs';
 }
 
+// The cgroup driver the wasmts handler passes to runc must be the one runc's own handler uses (the
+// kubelet's): install copies runc's `SystemdCgroup = true` into the wasmts handler's options.
+export function runcUsesSystemd(text: string, version: ConfigVersion): boolean {
+  const wanted = `${handlerTable(version).replace(/["'\s[\]]/g, '').replace(new RegExp(`\\.${HANDLER}$`), '.runc')}.options`;
+  let table = '';
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (line.startsWith('[')) table = line.replace(/["'\s[\]]/g, '');
+    if (table === wanted && /^SystemdCgroup\s*=\s*true$/.test(line)) return true;
+  }
+  return false;
+}
+
 function unpackEntry(platform: string, snapshotter: string, differ?: string): string {
   return `[[plugins."${TRANSFER_PLUGIN}".unpack_config]]\n  platform = "${platform}"\n  snapshotter = "${snapshotter}"\n${differ ? `  differ = "${differ}"\n` : ''}`;
 }
 
 function block(version: ConfigVersion, text: string, unpack: boolean, extra = ''): string {
-  const handler = `${handlerTable(version)}\n  runtime_type = "${RUNTIME_TYPE}"\n${extra ? `\n${extra}` : ''}`;
+  const table = handlerTable(version);
+  const options = runcUsesSystemd(text, version) ? `\n${table.slice(0, -1)}.options]\n  SystemdCgroup = true\n` : '';
+  const handler = `${table}\n  runtime_type = "${RUNTIME_TYPE}"\n${options}${extra ? `\n${extra}` : ''}`;
   if (!unpack) return `${BEGIN}\n${handler}${END}\n`;
   const snapshotter = criSnapshotter(text);
   const entries = [unpackEntry(hostPlatform(), snapshotter), ...WASM_PLATFORMS.map((p) => unpackEntry(p, snapshotter, 'walking'))];

@@ -179,6 +179,27 @@ test('a component command as a pod: its logs, its stats, StopContainer\'s 143, a
   assert.is(exited.reason, 'OOMKilled');
 }));
 
+// critest's pod cgroup parents end in `.slice`, so containerd writes `<parent>:cri-containerd:<id>`.
+// The driver is the handler's option (cgroupfs here, where systemd does not run), not that shape.
+test('a pod whose cgroup parent is named like a systemd slice runs on the cgroupfs driver, with stats', async () => {
+  const pod = await runPod(cri, join(work, 'logs'), { name: `pod-${process.pid}-slice`, cgroupParent: `wasmts-test-${process.pid}.slice` });
+  try {
+    const id = await startContainer(cri, pod, wasm('busy', ['/app/spin.wasm']));
+    await waitState(cri, id, CONTAINER_RUNNING);
+    const cgroup = readFileSync(`/proc/${await taskPid(id)}/cgroup`, 'utf8');
+    assert.match(cgroup, `wasmts-test-${process.pid}.slice:cri-containerd:${id}`);
+    const stats = await until(async () => {
+      const current = (await cri.call(RuntimeService.method.containerStats, { containerId: id })).stats!;
+      return (current.cpu?.usageCoreNanoSeconds?.value ?? 0n) > 0n && current;
+    }, 'a CPU figure for the container');
+    assert.ok((stats.memory?.workingSetBytes?.value ?? 0n) > 0n, `memory, with the container in:\n${cgroup}`);
+    await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 30n });
+    assert.is((await status(cri, id)).exitCode, 143);
+  } finally {
+    await removePod(cri, pod);
+  }
+});
+
 test('logs: 10,000 lines written fast all reach the CRI log, in order', () => withPod(async (pod) => {
   const id = await startContainer(cri, pod, wasm('lines', ['/app/lines.wasm', '10000']));
   const exited = await waitState(cri, id, CONTAINER_EXITED);

@@ -21,7 +21,7 @@ export interface Pod {
   logDirectory: string;
 }
 
-export async function runPod(cri: CriClient, logRoot: string, options: { name?: string; hostNetwork?: boolean; handler?: string } = {}): Promise<Pod> {
+export async function runPod(cri: CriClient, logRoot: string, options: { name?: string; hostNetwork?: boolean; handler?: string; cgroupParent?: string } = {}): Promise<Pod> {
   const name = options.name ?? `pod-${process.pid}-${pods++}`;
   const logDirectory = join(logRoot, name);
   const config: MessageInitShape<typeof PodSandboxConfigSchema> = {
@@ -31,7 +31,7 @@ export async function runPod(cri: CriClient, logRoot: string, options: { name?: 
     logDirectory,
     labels: { app: name },
     linux: {
-      cgroupParent: `/wasmts-test/${name}`,
+      cgroupParent: options.cgroupParent ?? `/wasmts-test/${name}`,
       securityContext: { namespaceOptions: { network: options.hostNetwork ? NAMESPACE_NODE : NAMESPACE_POD, pid: 1, ipc: NAMESPACE_POD } },
     },
   };
