@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addHandler, configVersion, hasHandler, removeHandler, runcUsesSystemd } from './containerd-config.ts';
+import { addHandler, configVersion, hasHandler, removeHandler, usesSystemd } from './containerd-config.ts';
 
 const v2 = `# my node's config
 version = 2
@@ -105,15 +105,16 @@ test('containerd 2.x: the key is added under the images table, or the table in o
 
 test('the handler gets runc\'s SystemdCgroup, so both pass runc the same cgroup driver', () => {
   const v2 = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n';
-  assert.ok(runcUsesSystemd(v2, 2));
+  assert.ok(usesSystemd(v2, 2));
   const added = addHandler(v2).text;
   assert.match(added, '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmts.options]\n  SystemdCgroup = true\n');
   assert.is(removeHandler(added).text, v2);
   const v3 = "version = 3\n[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]\n  SystemdCgroup = true # the kubelet's driver\n";
-  assert.ok(runcUsesSystemd(v3, 3));
-  assert.not.ok(runcUsesSystemd(v3.replace('true', 'false'), 3));
-  assert.not.ok(runcUsesSystemd('version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.other.options]\n  SystemdCgroup = true\n', 2));
+  assert.ok(usesSystemd(v3, 3));
+  assert.not.ok(usesSystemd(v3.replace('true', 'false'), 3));
+  assert.not.ok(usesSystemd('version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.other.options]\n  SystemdCgroup = true\n', 2));
   assert.not.match(addHandler('version = 2\n').text, 'SystemdCgroup');
+  assert.ok(usesSystemd(added, 2, 'wasmts'));
 });
 
 test.run();

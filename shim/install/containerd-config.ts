@@ -53,8 +53,8 @@ function criSnapshotter(text: string): string {
 
 // The cgroup driver the wasmts handler passes to runc must be the one runc's own handler uses (the
 // kubelet's): install copies runc's `SystemdCgroup = true` into the wasmts handler's options.
-export function runcUsesSystemd(text: string, version: ConfigVersion): boolean {
-  const wanted = `${handlerTable(version).replace(/["'\s[\]]/g, '').replace(new RegExp(`\\.${HANDLER}$`), '.runc')}.options`;
+export function usesSystemd(text: string, version: ConfigVersion, handler = 'runc'): boolean {
+  const wanted = `${handlerTable(version).replace(/["'\s[\]]/g, '').replace(new RegExp(`\\.${HANDLER}$`), `.${handler}`)}.options`;
   let table = '';
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.replace(/#.*$/, '').trim();
@@ -70,7 +70,7 @@ function unpackEntry(platform: string, snapshotter: string, differ?: string): st
 
 function block(version: ConfigVersion, text: string, unpack: boolean, extra = ''): string {
   const table = handlerTable(version);
-  const options = runcUsesSystemd(text, version) ? `\n${table.slice(0, -1)}.options]\n  SystemdCgroup = true\n` : '';
+  const options = usesSystemd(text, version) ? `\n${table.slice(0, -1)}.options]\n  SystemdCgroup = true\n` : '';
   const handler = `${table}\n  runtime_type = "${RUNTIME_TYPE}"\n${options}${extra ? `\n${extra}` : ''}`;
   if (!unpack) return `${BEGIN}\n${handler}${END}\n`;
   const snapshotter = criSnapshotter(text);

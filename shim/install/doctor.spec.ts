@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addHandler } from './containerd-config.ts';
-import { containerdVersionCheck, imagePullCheck } from './doctor.ts';
+import { cgroupDriverCheck, containerdVersionCheck, imagePullCheck } from './doctor.ts';
 
 test('containerd versions: 1.6+ passes, older and missing fail with what to do', () => {
   assert.ok(containerdVersionCheck('containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3\n').ok);
@@ -21,6 +21,18 @@ test('containerd 1.6.20 is told wasm artifacts need 1.6.25; 2.x configs without 
   assert.match(bare.detail, 'use_local_image_pull = true and unpack_config entries for wasip1/wasm, wasi/wasm');
   assert.match(bare.detail, '--platform wasip1/wasm');
   assert.ok(imagePullCheck({ major: 2, minor: 3, patch: 7 }, addHandler('version = 3\n').text)!.ok);
+});
+
+test('the cgroup driver: the same for runc and wasmts passes; a mismatch, or systemd without systemd, fails saying what to set', () => {
+  const runcSystemd = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n';
+  assert.equal(cgroupDriverCheck(addHandler('version = 2\n').text, false), { name: 'cgroup driver', ok: true, detail: 'cgroupfs, the same for runc and wasmts' });
+  assert.is(cgroupDriverCheck(addHandler(runcSystemd).text, true).ok, true);
+  const mismatch = cgroupDriverCheck(`${runcSystemd}[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.wasmts]\n  runtime_type = "io.containerd.wasmts.v1"\n`, true);
+  assert.is(mismatch.ok, false);
+  assert.match(mismatch.detail, 'runc\'s handler uses the systemd driver but the wasmts handler cgroupfs: pod metrics and limits break');
+  const noSystemd = cgroupDriverCheck(addHandler(runcSystemd).text, false);
+  assert.is(noSystemd.ok, false);
+  assert.match(noSystemd.detail, 'systemd is not running on this node');
 });
 
 test.run();

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasHandler, HANDLER, WASM_PLATFORMS } from './containerd-config.ts';
+import { configVersion, handlerTable, hasHandler, HANDLER, usesSystemd, WASM_PLATFORMS } from './containerd-config.ts';
 import { BINARY_NAME, DEFAULT_BIN_DIR, type InstallOptions } from './install.ts';
 
 export interface Check {
@@ -52,6 +52,24 @@ export function imagePullCheck(version: ContainerdVersion | undefined, config: s
   return { name: 'wasm images', ok: false, detail: `containerd ${version.major}.${version.minor} will not unpack wasm images without ${missing}: run containerd-shim-wasmts-v1 install; ${side}` };
 }
 
+// Both handlers must pass runc one driver, the kubelet's: with two, a pod's wasm containers land
+// outside its cgroup, and its metrics and limits break.
+export function cgroupDriverCheck(config: string, systemdRunning: boolean): Check {
+  let version;
+  try {
+    version = configVersion(config);
+  } catch (error) {
+    return { name: 'cgroup driver', ok: false, detail: (error as Error).message };
+  }
+  const [runc, ours] = [usesSystemd(config, version), usesSystemd(config, version, HANDLER)];
+  const name = (systemd: boolean) => (systemd ? 'systemd' : 'cgroupfs');
+  if (runc !== ours) {
+    return { name: 'cgroup driver', ok: false, detail: `runc's handler uses the ${name(runc)} driver but the ${HANDLER} handler ${name(ours)}: pod metrics and limits break; run containerd-shim-wasmts-v1 install again (it copies runc's SystemdCgroup) or set SystemdCgroup = ${runc} under ${handlerTable(version).slice(0, -1)}.options]` };
+  }
+  if (ours && !systemdRunning) return { name: 'cgroup driver', ok: false, detail: 'SystemdCgroup = true, but systemd is not running on this node: set it to false for runc and wasmts (and cgroupDriver: cgroupfs for the kubelet)' };
+  return { name: 'cgroup driver', ok: true, detail: `${name(ours)}, the same for runc and ${HANDLER}` };
+}
+
 export function doctorChecks(options: InstallOptions): Check[] {
   const versionOutput = run('containerd', ['--version']);
   const checks: Check[] = [containerdVersionCheck(versionOutput)];
@@ -69,8 +87,7 @@ export function doctorChecks(options: InstallOptions): Check[] {
       : { name: 'handler', ok: false, detail: `${options.config} has no "${HANDLER}" runtime handler: run containerd-shim-wasmts-v1 install` });
     const images = imagePullCheck(parseContainerdVersion(versionOutput), config);
     if (images) checks.push(images);
-    const systemd = /^\s*SystemdCgroup\s*=\s*true/m.test(config);
-    checks.push({ name: 'cgroup driver', ok: true, detail: systemd ? 'systemd (wasmts passes --systemd-cgroup to runc for systemd cgroup paths)' : 'cgroupfs' });
+    checks.push(cgroupDriverCheck(config, existsSync('/run/systemd/system')));
   }
   const installed = join(options.binDir || DEFAULT_BIN_DIR, BINARY_NAME);
   checks.push(existsSync(installed)
