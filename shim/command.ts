@@ -13,7 +13,7 @@ export async function runShimCommand(argv: string[], version: string): Promise<v
     case 'serve':
       return (await import('./daemon.ts')).serve(flags, version);
     default:
-      throw new Error(`unknown action ${JSON.stringify(flags.action)}: containerd runs this binary with start or delete; operators use install, uninstall or doctor`);
+      throw new Error(`unknown command ${JSON.stringify(flags.action)}: containerd runs this binary with start or delete; operators use install, uninstall, doctor or version (see containerd-shim-wasmts-v1 --help)`);
   }
 }
 

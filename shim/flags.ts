@@ -38,7 +38,7 @@ export function parseFlags(argv: string[]): ShimFlags {
       continue;
     }
     const key = STRING_FLAGS[name];
-    if (!key) throw new Error(`unknown flag -${name}`);
+    if (!key) throw new Error(`unknown flag -${name}: see containerd-shim-wasmts-v1 --help`);
     const value = eq >= 0 ? body.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new Error(`flag -${name} needs a value`);
     (flags as unknown as Record<string, string>)[key] = value;

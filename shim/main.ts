@@ -22,7 +22,11 @@ async function main(): Promise<void> {
     (await import('./bootstrap/info.ts')).printRuntimeInfo(version);
     return;
   }
-  if (argv.includes('--version') || argv.includes('-version') || argv.includes('-v')) {
+  if (argv[0] === '--help' || argv[0] === '-help' || argv[0] === '-h' || argv[0] === 'help') {
+    process.stdout.write((await import('./help.ts')).helpText(argv[0] === 'help' ? argv[1] : undefined));
+    return;
+  }
+  if (argv[0] === 'version' || argv.includes('--version') || argv.includes('-version') || argv.includes('-v')) {
     process.stdout.write(`containerd-shim-wasmts-v1 ${version}\nnode ${process.version}\n`);
     return;
   }

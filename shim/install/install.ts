@@ -30,7 +30,7 @@ export function parseInstallArgs(args: string[]): InstallOptions {
     else if (arg === '--bin-dir') options.binDir = value();
     else if (arg === '--restart') options.restart = true;
     else if (arg === '--force') options.force = true;
-    else throw new Error(`unknown option ${arg}: install and uninstall take --config FILE, --bin-dir DIR, --restart and --force`);
+    else throw new Error(`unknown option ${arg}: install and uninstall take --config FILE, --bin-dir DIR, --restart and --force (see containerd-shim-wasmts-v1 help install)`);
   }
   return options;
 }

@@ -1,0 +1,40 @@
+// What `--help` and `help COMMAND` print: the operator's commands and their flags, a line each.
+// Loaded only for help: `start` and `delete` never read it.
+const NAME = 'containerd-shim-wasmts-v1';
+
+const COMMON = [
+  ['--config FILE', "containerd's config (default /etc/containerd/config.toml)"],
+  ['--bin-dir DIR', 'where the shim is installed, on containerd\'s PATH (default /usr/local/bin)'],
+];
+
+export const COMMANDS: Record<string, { summary: string; flags: string[][] }> = {
+  install: {
+    summary: 'copy this binary to the bin dir and add the wasmts runtime handler to containerd\'s config',
+    flags: [...COMMON, ['--restart', 'restart containerd afterwards (systemctl), so that it reads the handler']],
+  },
+  uninstall: { summary: 'take away exactly what install added, and the binary', flags: [...COMMON, ['--restart', 'restart containerd afterwards (systemctl)'], ['--force', 'uninstall even while wasmts containers exist']] },
+  doctor: { summary: 'check containerd, runc, cgroups, the handler, image settings and the binary; say what to fix', flags: COMMON },
+  version: { summary: 'print the shim\'s version and its Node', flags: [] },
+};
+
+const rows = (pairs: string[][]) => {
+  const width = Math.max(...pairs.map(([left]) => left!.length));
+  return pairs.map(([left, right]) => `  ${left!.padEnd(width)}  ${right}`).join('\n');
+};
+
+export function helpText(command?: string): string {
+  if (command !== undefined) {
+    const entry = COMMANDS[command];
+    if (!entry) throw new Error(`no command ${JSON.stringify(command)}: the commands are ${Object.keys(COMMANDS).join(', ')} (${NAME} --help)`);
+    return `${NAME} ${command}${entry.flags.length ? ' [flags]' : ''}\n  ${entry.summary}\n${entry.flags.length ? `\n${rows(entry.flags)}\n` : ''}`;
+  }
+  return [
+    `${NAME}: a containerd runtime shim (v2) that runs WebAssembly modules and components as containers.`,
+    'containerd starts it (start, delete); operators run:',
+    '',
+    rows(Object.entries(COMMANDS).map(([name, entry]) => [name, entry.summary])),
+    '',
+    `${NAME} help COMMAND shows a command's flags.`,
+    '',
+  ].join('\n');
+}
