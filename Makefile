@@ -5,7 +5,7 @@ NODE := node --no-warnings
 BINARY := dist/containerd-shim-wasmts-v1
 SOURCES := $(shell find shim runtime oci -name '*.ts' -not -name '*.spec.ts') package.json scripts/build.ts configs/kubernetes/runtimeclass.yaml
 
-.PHONY: setup build typecheck test test-unit test-e2e demo bench proto clean
+.PHONY: setup build typecheck test test-unit test-e2e demo bench proto release clean
 
 setup:
 	bash scripts/setup.sh
@@ -36,6 +36,10 @@ bench: build
 	$(NODE) scripts/bench-pods.ts
 	$(NODE) scripts/bench-big-module.ts
 	$(NODE) scripts/bench-components.ts
+
+# dist/containerd-shim-wasmts-v1-linux-<arch>.tar.gz and its .sha256: what node installers fetch.
+release: build
+	$(NODE) scripts/release.ts
 
 BUF := npx --yes -p @bufbuild/buf@1.75.0 -p @bufbuild/protoc-gen-es@2.13.0 buf
 proto:
