@@ -4,6 +4,7 @@ import { parseFlags } from './flags.ts';
 export async function runShimCommand(argv: string[], version: string): Promise<void> {
   const operator = argv[0];
   if (operator === 'install' || operator === 'uninstall' || operator === 'doctor') return operatorCommand(operator, argv.slice(1));
+  if (operator === 'image') return (await import('./image/command.ts')).imageCommand(argv.slice(1), (line) => process.stdout.write(`${line}\n`));
   const flags = parseFlags(argv);
   switch (flags.action) {
     case 'start':
@@ -13,7 +14,7 @@ export async function runShimCommand(argv: string[], version: string): Promise<v
     case 'serve':
       return (await import('./daemon.ts')).serve(flags, version);
     default:
-      throw new Error(`unknown command ${JSON.stringify(flags.action)}: containerd runs this binary with start or delete; operators use install, uninstall, doctor or version (see containerd-shim-wasmts-v1 --help)`);
+      throw new Error(`unknown command ${JSON.stringify(flags.action)}: containerd runs this binary with start or delete; operators use install, uninstall, doctor, image or version (see containerd-shim-wasmts-v1 --help)`);
   }
 }
 

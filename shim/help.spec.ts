@@ -10,7 +10,7 @@ test('--help lists every operator command with one line; help COMMAND lists its 
   }
   assert.match(helpText('install'), /--config FILE\s+containerd's config/);
   assert.match(helpText('uninstall'), /--force\s+uninstall even while wasmts containers exist/);
-  assert.throws(() => helpText('bogus'), /no command "bogus": the commands are install, uninstall, doctor, version/);
+  assert.throws(() => helpText('bogus'), /no command "bogus": the commands are install, uninstall, doctor, image, version/);
 });
 
 test.run();

@@ -14,6 +14,17 @@ export const COMMANDS: Record<string, { summary: string; flags: string[][] }> = 
   },
   uninstall: { summary: 'take away exactly what install added, and the binary', flags: [...COMMON, ['--restart', 'restart containerd afterwards (systemctl)'], ['--force', 'uninstall even while wasmts containers exist']] },
   doctor: { summary: 'check containerd, runc, cgroups, the handler, image settings and the binary; say what to fix', flags: COMMON },
+  image: {
+    summary: 'image build FILE --tag REF: a .wasm module or component as an OCI image, written or pushed',
+    flags: [
+      ['--tag REF', 'the image name; HOST[:PORT]/REPOSITORY[:TAG] to push'],
+      ['--artifact', 'a CNCF wasm OCI artifact (application/wasm layer) instead of a wasip1/wasm image'],
+      ['--output FILE.tar', 'write an archive that ctr images import reads'],
+      ['--push', 'push to the registry REF names (HTTPS; basic or token auth)'],
+      ['--plain-http', 'talk plain HTTP to the registry (a local one only)'],
+      ['--username USER', 'for a registry that asks; the password comes from WASMTS_REGISTRY_PASSWORD'],
+    ],
+  },
   version: { summary: 'print the shim\'s version and its Node', flags: [] },
 };
 

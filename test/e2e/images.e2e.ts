@@ -14,6 +14,7 @@ import { FIXTURE_OUT } from '../fixtures/build.ts';
 import { startCriNode, stopCriNode, type CriNode } from './cri-node.ts';
 import { CONTAINER_EXITED, awaitLogLines, removePod, runPod, startContainer, waitState, type Pod } from './kubelet.ts';
 import { NOTHING, settledLeftovers } from './leftovers.ts';
+import { REGISTRY } from './registry.ts';
 
 const work = mkdtempSync('/tmp/wasmts-images-');
 let node: CriNode;
@@ -94,6 +95,36 @@ test('an image whose layer is a component-layer media type runs the same way', a
   }
   await pull(reference);
   await withPod((pod) => runsHello(pod, 'layer', reference, ['/app.wasm']));
+});
+
+// The quickstart's path: the shim's own `image build`, then CRI pulls it from a real registry.
+test('`image build --push` and `--artifact --push` reach the registry and run as pods; `--output` imports with ctr', async () => {
+  const shim = join(import.meta.dirname, '../../dist/containerd-shim-wasmts-v1');
+  const file = join(work, 'hello.wasm');
+  writeFileSync(file, uniqueHello());
+  const build = async (args: string[]) => {
+    const result = await node.containerd.exec(shim, ['image', 'build', file, ...args]);
+    assert.is(result.code, 0, result.stderr);
+    return result.stdout;
+  };
+  const image = `${REGISTRY}/wasmts/built:${process.pid}`;
+  assert.match(await build(['--tag', image, '--push', '--plain-http']), `pushed ${image}`);
+  await pull(image);
+  await withPod((pod) => runsHello(pod, 'built', image, ['/hello.wasm']));
+  const artifact = `${REGISTRY}/wasmts/built-artifact:${process.pid}`;
+  await build(['--tag', artifact, '--artifact', '--push', '--plain-http']);
+  if (readsArtifacts()) {
+    await pull(artifact);
+    await withPod((pod) => runsHello(pod, 'built-artifact', artifact, ['hello.wasm']));
+  }
+  const tarball = join(work, 'built.tar');
+  const local = `docker.io/wasmts/built-local:${process.pid}`;
+  assert.match(await build(['--tag', local, '--output', tarball]), `wrote ${tarball}`);
+  const imported = await node.containerd.ctr(['-n', 'k8s.io', 'images', 'import', '--platform', 'wasip1/wasm', tarball]);
+  assert.is(imported.code, 0, imported.stderr);
+  await withPod((pod) => runsHello(pod, 'built-local', local, ['/hello.wasm']));
+  const refused = await node.containerd.exec(shim, ['image', 'build', file, '--tag', 'no-registry/x:v1', '--push']);
+  assert.match(refused.stderr, 'no-registry/x:v1 names no registry');
 });
 
 test('side-loaded with ctr: `images import --platform wasip1/wasm` runs on every version', async () => {
