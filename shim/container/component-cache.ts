@@ -13,9 +13,10 @@ import { selfCommand } from '../self.ts';
 
 declare const JCO_VERSION: string;
 
-export const TRANSPILE_COMMAND = 'transpile';
+// The subcommand of this executable that transpiles (shim/main.ts).
+const TRANSPILE_COMMAND = 'transpile';
 const TRANSPILE_TIMEOUT_MS = 300_000;
-// A lock whose holder is gone (killed mid-transpile) is taken over after this long without its pid.
+// How often a daemon waiting on another's transpile looks at the lock again.
 const LOCK_POLL_MS = 50;
 // Entries used this recently are never evicted: a container may be between Create and Start.
 const EVICT_GRACE_MS = 10 * 60_000;
