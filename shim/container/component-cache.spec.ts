@@ -65,6 +65,13 @@ test('a lock left by a daemon that died is taken over', async () => {
   writeFileSync(join(`${dir}.lock`, 'pid'), String(2 ** 22 + 1));
   assert.is((await cache.get(hello, 'hello')).transpiled, true);
   assert.equal(leftovers(root), []);
+  // One that died before it wrote its pid: the lock is old, and has none.
+  rmSync(dir, { recursive: true });
+  mkdirSync(`${dir}.lock`);
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(`${dir}.lock`, old, old);
+  assert.is((await cache.get(hello, 'hello')).transpiled, true);
+  assert.equal(leftovers(root), []);
 });
 
 test('a malformed component is a ComponentError with the parser\'s reason, and leaves nothing', async () => {

@@ -18,6 +18,7 @@ const TRANSPILE_COMMAND = 'transpile';
 const TRANSPILE_TIMEOUT_MS = 300_000;
 // How often a daemon waiting on another's transpile looks at the lock again.
 const LOCK_POLL_MS = 50;
+const ORPHAN_LOCK_MS = 10_000;
 // Entries used this recently are never evicted: a container may be between Create and Start.
 const EVICT_GRACE_MS = 10 * 60_000;
 
@@ -85,7 +86,9 @@ async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
-      if (pid > 0 && !alive(pid)) {
+      // A holder that died before writing its pid leaves a lock without one: old enough, it is stale.
+      const orphan = !(pid > 0) && Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => Date.now())) > ORPHAN_LOCK_MS;
+      if ((pid > 0 && !alive(pid)) || orphan) {
         await rm(lock, { recursive: true, force: true });
         continue;
       }
