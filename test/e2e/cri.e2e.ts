@@ -10,7 +10,7 @@ import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { ImageService, RuntimeService, type CriClient } from '../cri/client.ts';
 import { BUSYBOX_IMAGE, WASM_TEST_IMAGE } from '../fixtures/build.ts';
 import { startCriNode, stopCriNode, type CriNode } from './cri-node.ts';
-import { CONTAINER_EXITED, CONTAINER_RUNNING, awaitLogLines, removePod, runPod, startContainer, status, waitState, type Pod } from './kubelet.ts';
+import { CONTAINER_EXITED, CONTAINER_RUNNING, awaitLogLines, removePod, runPod, startContainer, status, waitState, type LogLine, type Pod } from './kubelet.ts';
 import { NOTHING, settledLeftovers, shimPids } from './leftovers.ts';
 import { until } from './poll.ts';
 
@@ -162,8 +162,7 @@ test('stats: ContainerStats, ListContainerStats and ListPodSandboxStats report C
 test('a component command as a pod: its logs, its stats, StopContainer\'s 143, and OOMKilled over its limit', () => withPod(async (pod) => {
   const lines = await startContainer(cri, pod, wasm('lines', ['/app/lines.component.wasm', '10000']));
   assert.is((await waitState(cri, lines, CONTAINER_EXITED)).exitCode, 0);
-  const logged = await awaitLogLines(pod, 'lines_0.log', (all) => all.length >= 10_010);
-  assert.is(logged.filter((l) => l.stream === 'stdout').length, 10000);
+  assertAllLines(await awaitLogLines(pod, 'lines_0.log', (all) => all.length >= 10_010));
   const busy = await startContainer(cri, pod, wasm('busy', ['/app/busy.component.wasm'], { linux: { resources: { memoryLimitInBytes: BigInt(200 << 20) } } }));
   await waitState(cri, busy, CONTAINER_RUNNING);
   const stats = await until(async () => {
@@ -200,15 +199,33 @@ test('a pod whose cgroup parent is named like a systemd slice runs on the cgroup
   }
 });
 
+// lines.c's output: 10,000 numbered lines on stdout, every 1000th also on stderr, in order.
+// containerd 1.6.20's task.Delete closes the log FIFOs' readers before it waits for them (fixed
+// upstream by containerd PR #8643, in 1.6.22 and 1.7): what is still in a FIFO when CRI handles the
+// exit, at most its 64 KiB, is lost there for any shim's containers. Nothing else may be.
+function assertAllLines(lines: LogLine[]): void {
+  const out = lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
+  const err = lines.filter((l) => l.stream === 'stderr').map((l) => l.text);
+  const expected = Array.from({ length: 10000 }, (_, i) => `line ${i}`);
+  const expectedErr = Array.from({ length: 10 }, (_, i) => `err ${i * 1000}`);
+  if (containerd.version.name === '1.6') {
+    out.forEach((text, i) => assert.is(text, expected[i]));
+    err.forEach((text, i) => assert.is(text, expectedErr[i]));
+    const lost = expected.slice(out.length).reduce((bytes, line) => bytes + line.length + 1, 0);
+    assert.ok(lost <= 65536, `${10000 - out.length} lines (${lost} bytes) lost: more than a FIFO holds`);
+    return;
+  }
+  assert.is(out.length, 10000);
+  out.forEach((text, i) => assert.is(text, expected[i]));
+  assert.equal(err, expectedErr);
+}
+
 test('logs: 10,000 lines written fast all reach the CRI log, in order', () => withPod(async (pod) => {
   const id = await startContainer(cri, pod, wasm('lines', ['/app/lines.wasm', '10000']));
   const exited = await waitState(cri, id, CONTAINER_EXITED);
   assert.is(exited.exitCode, 0);
   const lines = await awaitLogLines(pod, 'lines_0.log', (all) => all.length >= 10_010);
-  const out = lines.filter((l) => l.stream === 'stdout').map((l) => l.text);
-  assert.is(out.length, 10000);
-  out.forEach((text, i) => assert.is(text, `line ${i}`));
-  assert.equal(lines.filter((l) => l.stream === 'stderr').map((l) => l.text), Array.from({ length: 10 }, (_, i) => `err ${i * 1000}`));
+  assertAllLines(lines);
 }));
 
 // How fast is for `make bench`; here only what happens: the wasm container does not wait out its grace
