@@ -14,6 +14,8 @@ test('containerd versions: 1.6+ passes, older and missing fail with what to do',
 
 test('containerd 1.6.20 is told wasm artifacts need 1.6.25; 2.x configs without install\'s part are told what is missing', () => {
   assert.match(containerdVersionCheck('containerd github.com/containerd/containerd 1.6.20~ds1 x\n').detail, 'cannot be pulled before 1.6.25');
+  assert.match(containerdVersionCheck('containerd github.com/containerd/containerd 1.6.20~ds1 x\n').detail, 'before 1.6.22 the last (up to 64 KiB) of a container\'s CRI log can be lost');
+  assert.not.match(containerdVersionCheck('containerd github.com/containerd/containerd v1.7.24 x\n').detail, 'CRI log');
   assert.is(containerdVersionCheck('containerd x v1.7.24 y\n').detail, 'containerd 1.7.24');
   assert.is(imagePullCheck({ major: 1, minor: 7, patch: 24 }, ''), undefined);
   const bare = imagePullCheck({ major: 2, minor: 3, patch: 7 }, 'version = 3\n')!;

@@ -38,7 +38,13 @@ export function containerdVersionCheck(output: string | undefined): Check {
   if (major === 1 && minor < 6) return { name: 'containerd', ok: false, detail: `containerd ${version} is too old: wasmts needs 1.6 or later` };
   // Non-tar layers (wasm OCI artifacts) pull from 1.6.25 and 1.7.7 on; older ones unpack every layer.
   const artifacts = major >= 2 || (minor === 6 && patch >= 25) || (minor === 7 && patch >= 7) || minor > 7;
-  return { name: 'containerd', ok: true, detail: `containerd ${version}${artifacts ? '' : ': wasm OCI artifacts (application/wasm layers) cannot be pulled before 1.6.25 / 1.7.7; images with the module in a tar layer work'}` };
+  // Before 1.6.22 containerd closes a task's log FIFOs before it has read them out (its PR #8643).
+  const logs = major >= 2 || minor > 6 || patch >= 22;
+  const notes = [
+    artifacts ? '' : 'wasm OCI artifacts (application/wasm layers) cannot be pulled before 1.6.25 / 1.7.7; images with the module in a tar layer work',
+    logs ? '' : 'before 1.6.22 the last (up to 64 KiB) of a container\'s CRI log can be lost when it exits, for every runtime: upgrade to see it all',
+  ].filter(Boolean);
+  return { name: 'containerd', ok: true, detail: `containerd ${version}${notes.length ? `: ${notes.join('; ')}` : ''}` };
 }
 
 // containerd 2.x unpacks a wasm image only if install's part of the config is there (containerd-config.ts).
