@@ -158,6 +158,16 @@ export class PrivateContainerd {
     return spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', command, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: this.#env() });
   }
 
+  // Until `ctr task ls` shows the task running (a test signals it only then).
+  async waitRunning(id: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (new RegExp(`^${id}\\s+\\d+\\s+RUNNING`, 'm').test((await this.ctr(['task', 'ls'])).stdout)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`task ${id} was not running after ${timeoutMs} ms`);
+  }
+
   // Spawns ctr in the namespace, for tests that signal or time it.
   spawnCtr(args: string[]): ChildProcess {
     return this.spawnInside('ctr', ['--address', this.socket, ...args]);

@@ -8,7 +8,6 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
-import { until } from './poll.ts';
 
 const root = join(import.meta.dirname, '../..');
 const WASM = ['--runtime', 'io.containerd.wasmts.v1', '--platform', 'wasip1/wasm'];
@@ -78,17 +77,13 @@ test('a trap exits 134 with the trap on stderr', async () => {
   assert.match(result.stderr, /wasm trap: RuntimeError: .*unreachable/);
 });
 
-async function waitRunning(id: string): Promise<void> {
-  await until(async () => new RegExp(`^${id}\\s+\\d+\\s+RUNNING`, 'm').test((await containerd.ctr(['task', 'ls'])).stdout), `task ${id} running`);
-}
-
 // How fast a signal ends a guest is measured by `make bench`, not here.
 test('SIGTERM ends a spinning component with 143; SIGKILL gives 137', async () => {
   for (const [signal, code] of [['SIGTERM', 143], ['SIGKILL', 137]] as const) {
     const id = newId('sig');
     const child = containerd.spawnCtr(['run', '--rm', ...WASM, WASM_TEST_IMAGE, id, '/app/busy.component.wasm']);
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    await waitRunning(id);
+    await containerd.waitRunning(id);
     assert.is((await containerd.ctr(['task', 'kill', '-s', signal, id])).code, 0);
     assert.is(await exited, code);
     child.stdin!.destroy();

@@ -139,20 +139,11 @@ async function subscribed(text: () => string): Promise<void> {
   }, 'ctr events to subscribe');
 }
 
-async function waitRunning(id: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const tasks = await containerd.ctr(['task', 'ls']);
-    if (new RegExp(`^${id}\\s+\\d+\\s+RUNNING`, 'm').test(tasks.stdout)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`task ${id} never ran`);
-}
-
 async function signalled(args: string[], signal: string): Promise<{ code: number | null }> {
   const id = newId('sig');
   const child = containerd.spawnCtr(['run', '--rm', ...WASM, WASM_TEST_IMAGE, id, ...args]);
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  await waitRunning(id);
+  await containerd.waitRunning(id);
   const kill = await containerd.ctr(['task', 'kill', '-s', signal, id]);
   assert.is(kill.code, 0, kill.stderr);
   const code = await exited;
@@ -210,7 +201,7 @@ test('events go to containerd in order: create, start, exit, delete', async () =
 test('a running wasm task has pids and non-zero CPU and memory stats', async () => {
   const id = newId('stats');
   assert.is((await containerd.ctr(['run', '-d', ...WASM, WASM_TEST_IMAGE, id, '/app/spin.wasm'])).code, 0);
-  await waitRunning(id);
+  await containerd.waitRunning(id);
   const ps = await containerd.ctr(['task', 'ps', id]);
   assert.is(ps.code, 0, ps.stderr);
   assert.match(ps.stdout, /^\d+/m);
@@ -246,7 +237,7 @@ test('a module that outgrows its memory limit ends with 137 and a TaskOOM event'
 test('a shim killed while its task runs: containerd\'s cleanup through our delete leaves nothing', async () => {
   const id = newId('orphan');
   assert.is((await containerd.ctr(['run', '-d', ...WASM, WASM_TEST_IMAGE, id, '/app/spin.wasm'])).code, 0);
-  await waitRunning(id);
+  await containerd.waitRunning(id);
   const shim = shimPids(containerd);
   assert.is(shim.length, 1);
   process.kill(shim[0]!, 'SIGKILL');
@@ -291,10 +282,10 @@ test('containerd restarted while a task runs: the task keeps running and its exi
   const id = newId('restart');
   const run = await containerd.ctr(['run', '-d', ...WASM, WASM_TEST_IMAGE, id, '/app/sleep.wasm', '3', '7']);
   assert.is(run.code, 0, run.stderr);
-  await waitRunning(id);
+  await containerd.waitRunning(id);
   await containerd.stopContainerd();
   await containerd.startContainerd();
-  await waitRunning(id);
+  await containerd.waitRunning(id);
   // ctr 1.6 has no `task wait`; attach waits for the exit and returns its status.
   const attach = await containerd.ctr(['task', 'attach', id], { timeoutMs: 20_000 });
   assert.is(attach.code, 7, attach.stderr);
