@@ -42,9 +42,33 @@ test('a single manifest with a wasip1/wasm config, the module as entrypoint, dig
   assert.equal([...layer.get('app/hello.wasm')!], [...wasm]);
 });
 
-test('layers are reproducible and hold symlinks', async () => {
-  const files = [{ path: '/bin/busybox', content: Uint8Array.of(1) }, { path: '/bin/sh', symlinkTo: 'busybox' }];
+test('layers are reproducible and hold symlinks and hard links', async () => {
+  const files = [{ path: '/bin/busybox', content: Uint8Array.of(1), mode: 0o4755 }, { path: '/bin/sh', symlinkTo: 'busybox' }, { path: '/bin/ls', hardLinkTo: '/bin/busybox' }];
   assert.equal(await layerTar(files), await layerTar(files));
+  const links = new Map<string, [string, string | null | undefined, number | undefined]>();
+  const ex = extract();
+  ex.on('entry', (header, stream, next) => (links.set(header.name, [header.type!, header.linkname, header.mode]), stream.resume(), next()));
+  const done = new Promise<void>((resolve) => ex.on('finish', () => resolve()));
+  Readable.from([Buffer.from(await layerTar(files))]).pipe(ex);
+  await done;
+  assert.equal(links.get('bin/sh'), ['symlink', 'busybox', 0o777]);
+  // The link carries its target's mode: an unpacker's chmod of the link must not change busybox's.
+  assert.equal(links.get('bin/ls'), ['link', 'bin/busybox', 0o4755]);
+});
+
+test('a native image: the config names its user; empty directories keep their mode', async () => {
+  const files = await entries(await buildImageArchive({ name: 'example.com/user:1', os: 'linux', architecture: 'amd64', user: 'www-data:1004', files: [{ path: '/tmp', directory: true, mode: 0o1777 }] }));
+  const index = JSON.parse(files.get('index.json')!.toString());
+  const blob = (digest: string) => files.get(`blobs/sha256/${digest.slice(7)}`)!;
+  const manifest = JSON.parse(blob(index.manifests[0].digest).toString());
+  assert.is(JSON.parse(blob(manifest.config.digest).toString()).config.User, 'www-data:1004');
+  const modes = new Map<string, number>();
+  const ex = extract();
+  ex.on('entry', (header, stream, next) => (modes.set(header.name, header.mode!), stream.resume(), next()));
+  const done = new Promise<void>((resolve) => ex.on('finish', () => resolve()));
+  Readable.from([Buffer.from(blob(manifest.layers[0].digest))]).pipe(ex);
+  await done;
+  assert.equal([...modes], [['tmp/', 0o1777]]);
 });
 
 test('a wasm artifact: the CNCF config, the module as its one application/wasm layer; an index names its platform', async () => {

@@ -10,6 +10,10 @@ export interface ImageFile {
   content?: Uint8Array;
   mode?: number;
   symlinkTo?: string;
+  // A hard link to an earlier entry of the layer (its absolute path), as busybox's image links its applets.
+  hardLinkTo?: string;
+  // An empty directory (its mode from `mode`, default 0755), such as /tmp at 01777.
+  directory?: boolean;
 }
 
 export const WASM_PLATFORM = { os: 'wasip1', architecture: 'wasm' } as const;
@@ -37,6 +41,7 @@ export async function layerTar(files: ImageFile[]): Promise<Uint8Array> {
   const tar = pack();
   const done = collect(tar);
   const dirs = new Set<string>();
+  const modes = new Map<string, number>();
   for (const file of files) {
     for (const dir of parents(file.path)) {
       if (dirs.has(dir)) continue;
@@ -44,8 +49,18 @@ export async function layerTar(files: ImageFile[]): Promise<Uint8Array> {
       tar.entry({ name: `${dir}/`, type: 'directory', mode: 0o755, mtime: FIXED_TIME });
     }
     const name = file.path.replace(/^\/+/, '');
-    if (file.symlinkTo !== undefined) tar.entry({ name, type: 'symlink', linkname: file.symlinkTo, mode: 0o777, mtime: FIXED_TIME });
-    else tar.entry({ name, mode: file.mode ?? 0o755, mtime: FIXED_TIME }, Buffer.from(file.content ?? new Uint8Array()));
+    if (file.directory) {
+      dirs.add(name);
+      tar.entry({ name: `${name}/`, type: 'directory', mode: file.mode ?? 0o755, mtime: FIXED_TIME });
+    } else if (file.symlinkTo !== undefined) tar.entry({ name, type: 'symlink', linkname: file.symlinkTo, mode: 0o777, mtime: FIXED_TIME });
+    else if (file.hardLinkTo !== undefined) {
+      // A link's header carries its target's mode: unpackers chmod the path, and so the shared inode.
+      const target = file.hardLinkTo.replace(/^\/+/, '');
+      tar.entry({ name, type: 'link', linkname: target, mode: modes.get(target) ?? 0o755, mtime: FIXED_TIME });
+    } else {
+      modes.set(name, file.mode ?? 0o755);
+      tar.entry({ name, mode: file.mode ?? 0o755, mtime: FIXED_TIME }, Buffer.from(file.content ?? new Uint8Array()));
+    }
   }
   tar.finalize();
   return done;
@@ -58,6 +73,8 @@ export interface ImageSpec {
   entrypoint?: string[];
   cmd?: string[];
   env?: string[];
+  // The config's User: a name or uid, with an optional `:group`.
+  user?: string;
   files: ImageFile[];
   // The manifest inside an image index that names its platform (a "multi-platform" image).
   asIndex?: boolean;
@@ -69,7 +86,7 @@ export async function buildImageArchive(image: ImageSpec): Promise<Uint8Array> {
   const config = json({
     architecture: image.architecture,
     os: image.os,
-    config: { Entrypoint: image.entrypoint, Cmd: image.cmd, Env: image.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+    config: { Entrypoint: image.entrypoint, Cmd: image.cmd, Env: image.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], User: image.user },
     rootfs: { type: 'layers', diff_ids: [layerDigest] },
   });
   const platform = image.asIndex ? { os: image.os, architecture: image.architecture } : undefined;
