@@ -11,6 +11,17 @@ import { constants } from 'node:os';
 // The runc binary: WASMTS_RUNC in containerd's environment (shims inherit it), else runc on PATH.
 export const RUNC = process.env.WASMTS_RUNC || 'runc';
 
+// runc relays sd_notify when NOTIFY_SOCKET is set. A containerd that systemd runs as Type=notify
+// hands it to its shims, and runc then binds a socket under its state directory (a path too long
+// for a socket under /run/containerd/wasmts: `bind: invalid argument`) and waits for the container
+// to notify. Only systemd starting runc itself may set it; containerd's runc shim drops it too.
+export function runcEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.NOTIFY_SOCKET;
+  return copy;
+}
+const RUNC_ENV = runcEnvironment(process.env);
+
 export interface RuncRunOptions {
   root: string;
   id: string;
@@ -52,7 +63,7 @@ export function runcRun(options: RuncRunOptions): RuncProcess {
   const { root, id, bundle, stdio } = options;
   const pidFile = join(bundle, PID_FILE);
   const args = [...globalArgs(root, bundle, options.systemdCgroup), 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
-  const child = spawn(RUNC, args, { stdio, detached: true, cwd: bundle });
+  const child = spawn(RUNC, args, { stdio, detached: true, cwd: bundle, env: RUNC_ENV });
   // runc runs in a process group of its own (detached); its container's init may not stay in it.
   const abort = () => {
     try {
@@ -98,7 +109,7 @@ export function runcRun(options: RuncRunOptions): RuncProcess {
 }
 
 async function runc(root: string, bundle: string, args: string[]): Promise<void> {
-  await execHelper(RUNC, [...globalArgs(root, bundle), ...args]);
+  await execHelper(RUNC, [...globalArgs(root, bundle), ...args], HELPER_TIMEOUT_MS, RUNC_ENV);
 }
 
 // runc's words for a container that is gone or no longer running.

@@ -1,0 +1,10 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runcEnvironment } from './runc.ts';
+
+test('runc gets the shim\'s environment without NOTIFY_SOCKET, which would make it relay sd_notify', () => {
+  const env = runcEnvironment({ PATH: '/usr/bin', NOTIFY_SOCKET: '/run/systemd/notify', WASMTS_RUNC: 'runc' });
+  assert.equal(env, { PATH: '/usr/bin', WASMTS_RUNC: 'runc' });
+});
+
+test.run();
