@@ -12,6 +12,7 @@ import { rewriteForWasm, type RunnerFiles } from '../../oci/rewrite.ts';
 import { readSpec, writeSpec, type OciSpec } from '../../oci/spec.ts';
 import { cgroupDirs, cgroupPathOf, cgroupProcs, metricsAny, oomKills, type CgroupPath } from './cgroup.ts';
 import { cgroupfsPath } from './cgroup-path.ts';
+import { watchOomKills, type OomWatch } from './oom-watch.ts';
 import { systemdCgroupOption } from './runtime-options.ts';
 import { mountRootfs, unmountRootfs } from './mounts.ts';
 import { removeRuncFiles } from './runc-files.ts';
@@ -157,6 +158,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
   let pid = 0;
   let cleaned = false;
   let pendingSignal: SignalPlan | undefined;
+  let oomWatch: OomWatch | undefined;
   let removal: Promise<void> | undefined;
   const removeContainer = () => runcDelete(options.runcRoot, bundle, id).catch((error: Error) => options.log.warn('runc delete failed', { id, error: error.message }));
   let resolveExited!: (status: number) => void;
@@ -171,6 +173,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       stdio.closeOutputs();
       void run.exited.then((status) => resolveExited(reportedStatus(status, pendingSignal)));
       pid = await run.started;
+      if (cgroupsPath) oomWatch = watchOomKills(cgroupsPath);
       return pid;
     },
     async kill(requested, all) {
@@ -196,15 +199,20 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       }
     },
     async afterExit() {
-      // The OOM counter lives in the cgroup, which runc delete removes: read it first. The delete
-      // itself runs on while the exit is reported; cleanup() waits for it.
-      const oomKilled = cgroupsPath !== '' && oomKills(cgroupsPath) > 0n;
+      // The OOM counter lives in the cgroup, which runc delete (or systemd, once the scope is empty)
+      // removes: read it first, and count what the watch saw. An OOM's change to memory.events may
+      // wait in this same turn of the event loop behind the exit: let it be handled first. The
+      // delete itself runs on while the exit is reported; cleanup() waits for it.
+      await new Promise((resolve) => setImmediate(resolve));
+      const oomKilled = cgroupsPath !== '' && (oomKills(cgroupsPath) > 0n || (oomWatch?.count() ?? 0n) > 0n);
+      oomWatch?.close();
       removal = removeContainer();
       return { oomKilled };
     },
     async cleanup() {
       if (cleaned) return;
       cleaned = true;
+      oomWatch?.close();
       stdio.close();
       let gone = true;
       if (run && run.child.exitCode === null && run.child.signalCode === null) {
