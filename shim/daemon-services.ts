@@ -1,6 +1,7 @@
 // The daemon's services, loaded once its socket listens: task calls from containerd, tasks run with
 // runc, events published; the process exits when containerd shuts it down with no task left.
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type net from 'node:net';
 import { join } from 'node:path';
 import { runnerFilesFromMaps, type RunnerFiles } from '../oci/rewrite.ts';
@@ -14,6 +15,7 @@ import { createLogger, fifoSink } from './log.ts';
 import { taskRouter } from './task/adapter.ts';
 import { TaskService } from './task/service.ts';
 import { TtrpcServer } from './ttrpc/server.ts';
+import { withSocketLock } from './socket-lock.ts';
 
 // Guests read from images' layers, by digest, shared by every pod of the node.
 const DEFAULT_LAYER_CACHE = '/var/lib/wasmts/layers';
@@ -36,10 +38,16 @@ export function startServices(flags: ShimFlags, version: string, listener: net.S
   const shutdown = async () => {
     log.info('shutting down');
     // No new connection or task from here: a `start` that finds no socket spawns the group a new
-    // daemon. Closing the listener unlinks its socket; removing it again later could remove the
-    // socket of that next daemon. Tasks go next (Shutdown with `now`), so that their Waits are
+    // daemon. The socket is removed and the listener closed under the socket's lock: while this
+    // daemon listens the path is its own (`start` replaces only a socket that does not answer), and
+    // removed later it could be the next daemon's. A listener on an inherited descriptor never
+    // unlinks its path itself. Tasks go next (Shutdown with `now`), so that their Waits are
     // answered before the connections close.
     service.refuseNewTasks();
+    await withSocketLock(flags.socket, async () => {
+      await rm(flags.socket, { force: true });
+      server.stopAccepting();
+    }).catch((error: Error) => log.warn('removing the socket failed', { socket: flags.socket, error: error.message }));
     server.stopAccepting();
     await service.cleanupAll();
     await server.close();

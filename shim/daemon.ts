@@ -1,11 +1,13 @@
-// `serve`: the long-lived shim process of one group. It listens before loading anything heavy, tells
-// `start` it is ready, then loads the task service; containerd's first request waits in the socket
-// meanwhile. This keeps the daemon's start-up off the path of every `start`.
+// `serve`: the long-lived shim process of one group. It takes over the socket `start` bound, tells
+// `start` it is ready before loading anything heavy, then loads the task service; containerd's
+// first request waits in the socket meanwhile. This keeps the daemon's start-up off `start`'s path.
 import { closeSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import type { ShimFlags } from './flags.ts';
 
 const READY_FD = 3;
+// The socket `start` bound for this daemon.
+export const LISTEN_FD = 4;
 
 function tellStarter(word: string): void {
   try {
@@ -26,10 +28,10 @@ export async function serve(flags: ShimFlags, version: string): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(flags.socket, resolve);
+      server.listen({ fd: LISTEN_FD }, resolve);
     });
   } catch (error) {
-    tellStarter(`cannot listen on ${flags.socket}: ${(error as Error).message}\n`);
+    tellStarter(`cannot serve the socket start bound (${flags.socket}, fd ${LISTEN_FD}): ${(error as Error).message}\n`);
     process.exit(1);
   }
   tellStarter('ok\n');

@@ -21,7 +21,12 @@ const SIGKILL = 9;
 async function removeDeadSocket(bundle: string): Promise<void> {
   const address = await readFile(join(bundle, 'address'), 'utf8').catch(() => '');
   const path = address.trim().replace(/^unix:\/\//, '');
-  if (path && existsSync(path) && !(await answers(path))) await rm(path, { force: true });
+  if (!path || !existsSync(path)) return;
+  // Under the socket's lock: a `start` may be replacing it with a new daemon's right now.
+  const { withSocketLock } = await import('../socket-lock.ts');
+  await withSocketLock(path, async () => {
+    if (!(await answers(path))) await rm(path, { force: true });
+  });
 }
 
 type Attempt = (step: string, work: () => Promise<unknown>) => Promise<void>;

@@ -1,7 +1,7 @@
 // `start`: find or spawn the daemon of this task's group, print its address in the form this
 // containerd takes (params.ts), exit.
-import type net from 'node:net';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readSpec } from '../../oci/spec.ts';
 import { groupOf, socketPath } from '../address.ts';
@@ -11,40 +11,78 @@ import { selfCommand } from '../self.ts';
 import { encodeStartReply, parseBootstrapParams, replyKind, type StartReply } from './params.ts';
 import { pipedStdin } from './stdin.ts';
 import { fileError } from '../write-file.ts';
+import { withSocketLock } from '../socket-lock.ts';
+import { LISTEN_FD } from '../daemon.ts';
 
 const READY_TIMEOUT_MS = 10_000;
 
+// The daemon's socket, bound here and handed over (as containerd's runc shim does): once `start`
+// answers, containerd's connection waits in the socket's backlog, whenever the daemon gets to it. It
+// is bound under a temporary name and renamed over the path, replacing a dead daemon's socket in one
+// step; closing our copy then unlinks only that temporary name, which is gone.
+function bindSocket(socket: string): Promise<net.Server> {
+  const temporary = `${socket}.${process.pid}`;
+  return new Promise((resolve, reject) => {
+    // Only a probe of another `start` can connect before we close it: containerd has no address yet.
+    const server = net.createServer((probe) => probe.destroy());
+    server.once('error', reject);
+    server.listen(temporary, () => {
+      rename(temporary, socket).then(() => resolve(server), (error: Error) => (server.close(), reject(error)));
+    });
+  });
+}
+
+// After our daemon failed: its socket goes, unless another `start` has replaced it meanwhile.
+const removeDeadSocket = (socket: string) => withSocketLock(socket, async () => {
+  if (!(await answers(socket))) await rm(socket, { force: true });
+});
+
+// The listening socket's descriptor, to be inherited by the daemon: Node has no public accessor.
+const descriptorOf = (server: net.Server) => (server as unknown as { _handle: { fd: number } })._handle.fd;
+
 // child_process is loaded only here: for every container after a pod's first, the daemon exists and
 // `start` just prints its address (containerd runs `start` once per container).
-// Resolves with the daemon's pid once it listens.
-async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, socket: string): Promise<number> {
+// Resolves with the daemon's pid once it serves.
+async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, socket: string): Promise<{ pid: number; ready: Promise<void> }> {
   const { spawn } = await import('node:child_process');
   const self = selfCommand();
   const args = [...self.args, '-namespace', flags.namespace, '-address', flags.address, '-publish-binary', flags.publishBinary,
     '-id', group, '-bundle', bundle, '-socket', socket, ...(flags.debug ? ['-debug'] : []), 'serve'];
-  const child = spawn(self.file, args, { detached: true, cwd: '/', stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
+  const listener = await bindSocket(socket);
+  const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'ignore', 'ignore', 'pipe'];
+  stdio[LISTEN_FD] = descriptorOf(listener);
+  let child;
+  try {
+    child = spawn(self.file, args, { detached: true, cwd: '/', stdio });
+  } catch (error) {
+    await rm(socket, { force: true });
+    throw error;
+  } finally {
+    listener.close();
+  }
+  const ready = new Promise<void>((resolve, reject) => {
     let said = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      void rm(socket, { force: true }).finally(() => reject(new Error(`the shim daemon did not get ready in ${READY_TIMEOUT_MS} ms`)));
+      void removeDeadSocket(socket).finally(() => reject(new Error(`the shim daemon did not get ready in ${READY_TIMEOUT_MS} ms`)));
     }, READY_TIMEOUT_MS);
-    const ready = child.stdio[3] as NodeJS.ReadableStream;
-    ready.on('data', (chunk: Buffer) => (said += chunk.toString()));
-    ready.on('end', () => {
+    const readyPipe = child.stdio[3] as NodeJS.ReadableStream;
+    readyPipe.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    readyPipe.on('end', () => {
       clearTimeout(timer);
       if (said.startsWith('ok')) {
         child.unref();
-        (ready as unknown as net.Socket).destroy();
-        resolve(child.pid!);
+        (readyPipe as unknown as net.Socket).destroy();
+        resolve();
       } else {
         // A daemon that said something else may still run, or have made its socket.
         child.kill('SIGKILL');
-        void rm(socket, { force: true }).finally(() => reject(new Error(`the shim daemon failed to start: ${said.trim() || 'it exited without a word'}`)));
+        void removeDeadSocket(socket).finally(() => reject(new Error(`the shim daemon failed to start: ${said.trim() || 'it exited without a word'}`)));
       }
     });
     child.on('error', (error) => (clearTimeout(timer), reject(error)));
   });
+  return { pid: child.pid ?? 0, ready };
 }
 
 export async function startCommand(flags: ShimFlags): Promise<void> {
@@ -60,18 +98,22 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
   const address = `unix://${socket}`;
   let reply: StartReply;
   let daemon: number | undefined;
-  if (await answers(socket)) {
+  await mkdir(dirname(socket), { recursive: true });
+  // Concurrent `start`s of one group: the first binds and spawns, the others find its socket.
+  const spawned = await withSocketLock(socket, async () => {
+    if (await answers(socket)) return undefined;
+    return spawnDaemon({ ...flags, namespace, address: containerdAddress }, group, bundle, socket);
+  });
+  if (!spawned) {
     // containerd runs `start` for a pod's later containers only when it does not reuse the pod's
     // connection: 1.6 and 1.7, which take the plain address (and refuse version 3).
     reply = params ? 'protobuf-v3' : 'plain';
   } else {
-    await rm(socket, { force: true });
-    await mkdir(dirname(socket), { recursive: true });
-    const [pid, version] = await Promise.all([
-      spawnDaemon({ ...flags, namespace, address: containerdAddress }, group, bundle, socket),
+    daemon = spawned.pid;
+    const [, version] = await Promise.all([
+      spawned.ready,
       params ? undefined : (await import('./containerd-version.ts')).askContainerdVersion(containerdAddress),
     ]);
-    daemon = pid;
     reply = replyKind(params, version);
   }
   // containerd 1.x reads this file to reconnect after a restart (2.x writes bootstrap.json itself).
@@ -85,7 +127,7 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
       } catch {
         // It died by itself: the socket may still be there.
       }
-      await rm(socket, { force: true });
+      await removeDeadSocket(socket);
     }
     throw fileError(join(bundle, 'address'), error);
   }
