@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { open, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalidArgument, notFound, unimplemented } from '../errors.ts';
+import { failedPrecondition, invalidArgument, notFound, unimplemented } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { CreateTaskRequest } from '../protocol/gen/task_pb.ts';
 import type { Container } from '../task/container.ts';
@@ -16,6 +16,7 @@ import { watchOomKills, type OomWatch } from './oom-watch.ts';
 import { systemdCgroupOption } from './runtime-options.ts';
 import { mountRootfs, unmountRootfs } from './mounts.ts';
 import { removeRuncFiles } from './runc-files.ts';
+import { createRuncExec } from './runc-exec.ts';
 import { isGone, runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
 import { openStdio, type OpenStdio } from './stdio.ts';
 import { checkModuleFile } from './wasm-check.ts';
@@ -93,12 +94,11 @@ async function wasmEngine(classification: Classification, options: RuncContainer
   }
 }
 
-async function prepareBundle(request: CreateTaskRequest, rootfs: string, options: RuncContainerOptions): Promise<{ cgroupsPath: string; kind: string; engine?: Engine }> {
+async function prepareBundle(request: CreateTaskRequest, rootfs: string, options: RuncContainerOptions): Promise<{ cgroupsPath: string; kind: string; engine?: Engine; terminal: boolean }> {
   const specPath = join(request.bundle, 'config.json');
   const spec = await readSpec(specPath).catch((error: Error) => {
     throw invalidArgument(error.message);
   });
-  if (spec.process?.terminal) throw invalidArgument('this container asks for a terminal (tty), which wasmts does not support yet: run it without -t / tty: true');
   let classification: Classification;
   try {
     classification = await classify(request, rootfs, spec, options);
@@ -108,8 +108,11 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
     const known = error instanceof ClassifyError || error instanceof Error && error.name === 'ImageSourceError';
     throw invalidArgument(known ? (error as Error).message : `cannot read the entrypoint: ${(error as Error).message}`);
   }
+  // runc makes a terminal from the spec's process.terminal, which containerd sets with the request's.
+  const terminal = spec.process?.terminal === true;
   let engine: Engine | undefined;
   if (classification.kind !== 'native') {
+    if (terminal || request.terminal) throw invalidArgument(`${classification.path} is a WebAssembly guest, which wasmts runs without a terminal (tty): run it without -t / tty: true; a native sidecar of the pod can have one`);
     const chosen = await wasmEngine(classification, options);
     engine = chosen.engine;
     const { componentDir } = chosen;
@@ -122,7 +125,7 @@ async function prepareBundle(request: CreateTaskRequest, rootfs: string, options
       throw fileError(specPath, error);
     });
   }
-  return { cgroupsPath: spec.linux?.cgroupsPath ?? '', kind: classification.kind, engine };
+  return { cgroupsPath: spec.linux?.cgroupsPath ?? '', kind: classification.kind, engine, terminal };
 }
 
 async function forgetContainer(root: string, id: string, cgroupsPath: CgroupPath): Promise<void> {
@@ -133,7 +136,6 @@ async function forgetContainer(root: string, id: string, cgroupsPath: CgroupPath
 
 export async function createRuncContainer(request: CreateTaskRequest, options: RuncContainerOptions): Promise<Container> {
   const { id, bundle } = request;
-  if (request.terminal) throw invalidArgument('a terminal (tty) was requested, which wasmts does not support yet: run without -t / tty: true');
   if (request.checkpoint) throw unimplemented('restoring from a checkpoint is not supported by wasmts');
   const systemdCgroup = await systemdCgroupOption(request.options).catch((error: Error) => {
     throw invalidArgument(error.message);
@@ -167,12 +169,15 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
   return {
     exited,
     async start() {
-      run = runcRun({ root: options.runcRoot, id, bundle, systemdCgroup, stdio: [stdio.hasStdin ? 'pipe' : 'ignore', stdio.stdout ?? 'ignore', stdio.stderr ?? 'ignore'] });
-      if (run.child.stdin) stdio.connectStdin(run.child.stdin);
+      const { terminal } = prepared;
+      run = runcRun({ root: options.runcRoot, id, bundle, systemdCgroup, terminal, stdio: [stdio.hasStdin ? 'pipe' : 'ignore', stdio.stdout ?? 'ignore', stdio.stderr ?? 'ignore'] });
+      // With a terminal, stdin waits for the process to run (runc-exec.ts says why).
+      if (run.child.stdin && !terminal) stdio.connectStdin(run.child.stdin);
       // runc holds its own copies of the output fds; ours would keep the FIFOs open past the exit.
       stdio.closeOutputs();
       void run.exited.then((status) => resolveExited(reportedStatus(status, pendingSignal)));
       pid = await run.started;
+      if (run.child.stdin && terminal) stdio.connectStdin(run.child.stdin);
       if (cgroupsPath) oomWatch = watchOomKills(cgroupsPath);
       return pid;
     },
@@ -241,6 +246,15 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
     },
     closeStdin() {
       stdio.closeStdin();
+    },
+    async resize(width, height) {
+      if (!prepared.terminal) throw failedPrecondition(`task ${id} has no terminal (tty) to resize`);
+      if (!run || pid === 0) throw failedPrecondition(`task ${id} is not running: start it before resizing its terminal`);
+      await run.resize(width, height);
+    },
+    async exec(execRequest) {
+      if (wasm) throw failedPrecondition(`task ${id} is a WebAssembly container: it runs a single guest, with no shell or other programs to exec; exec into a native sidecar of the pod instead`);
+      return createRuncExec({ runcRoot: options.runcRoot, id, bundle, systemdCgroup, log: options.log }, execRequest);
     },
     pids() {
       const procs = cgroupsPath ? cgroupProcs(cgroupsPath) : [];

@@ -1,10 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runcEnvironment } from './runc.ts';
+import { runcEnvironment, shellQuote } from './runc.ts';
 
 test('runc gets the shim\'s environment without NOTIFY_SOCKET, which would make it relay sd_notify', () => {
   const env = runcEnvironment({ PATH: '/usr/bin', NOTIFY_SOCKET: '/run/systemd/notify', WASMTS_RUNC: 'runc' });
   assert.equal(env, { PATH: '/usr/bin', WASMTS_RUNC: 'runc' });
+});
+
+test('a word for script\'s shell command stays one word, quotes and all', () => {
+  assert.is(shellQuote("/run/a b/it's"), `'/run/a b/it'\\''s'`);
+  assert.is(shellQuote(''), "''");
 });
 
 test.run();

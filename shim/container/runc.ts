@@ -1,9 +1,11 @@
-// Drives runc. `runc run --keep` stays in the foreground as the container's parent, so its exit
+// Drives runc. `runc run --keep` (and `runc exec`) stays in the foreground as the container's parent, so its exit
 // status is the container's (128+signal when killed); the shim cannot reap an orphan itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execHelper, HELPER_TIMEOUT_MS } from './exec.ts';
 import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { failedPrecondition, notFound } from '../errors.ts';
 import { LOG_FILE, PID_FILE } from './runc-files.ts';
 import { join } from 'node:path';
 import { constants } from 'node:os';
@@ -22,12 +24,23 @@ export function runcEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 const RUNC_ENV = runcEnvironment(process.env);
 
+export type RuncStdio = ['pipe' | 'ignore', number | 'ignore', number | 'ignore'];
+
 export interface RuncRunOptions {
   root: string;
   id: string;
   bundle: string;
   systemdCgroup: boolean;
-  stdio: ['pipe' | 'ignore', number | 'ignore', number | 'ignore'];
+  stdio: RuncStdio;
+  // process.terminal of the spec: runc then needs a terminal of its own (see withTerminal).
+  terminal: boolean;
+}
+
+export interface RuncExecOptions extends RuncRunOptions {
+  // Names in the bundle: the OCI process JSON, and where runc writes the pid and its log.
+  processFile: string;
+  pidFile: string;
+  logFile: string;
 }
 
 export interface RuncProcess {
@@ -38,6 +51,8 @@ export interface RuncProcess {
   exited: Promise<number>;
   // Ends runc and whatever it started so far (a container still starting has no pid to signal).
   abort(): void;
+  // Sets the window size of the process's terminal (ResizePty).
+  resize(width: number, height: number): Promise<void>;
 }
 
 
@@ -55,21 +70,51 @@ export function lastRuncError(log: string): string | undefined {
   return last;
 }
 
-function globalArgs(root: string, bundle: string, systemdCgroup = false): string[] {
-  return ['--root', root, '--log', join(bundle, LOG_FILE), '--log-format', 'json', ...(systemdCgroup ? ['--systemd-cgroup'] : [])];
+function globalArgs(root: string, bundle: string, systemdCgroup = false, logFile = LOG_FILE): string[] {
+  return ['--root', root, '--log', join(bundle, logFile), '--log-format', 'json', ...(systemdCgroup ? ['--systemd-cgroup'] : [])];
 }
 
-export function runcRun(options: RuncRunOptions): RuncProcess {
-  const { root, id, bundle, stdio } = options;
-  const pidFile = join(bundle, PID_FILE);
-  const args = [...globalArgs(root, bundle, options.systemdCgroup), 'run', '--keep', '--bundle', bundle, '--pid-file', pidFile, id];
-  const child = spawn(RUNC, args, { stdio, detached: true, cwd: bundle, env: RUNC_ENV });
-  // runc runs in a process group of its own (detached); its container's init may not stay in it.
+export function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+// A process with a terminal: runc in the foreground allocates the pty and copies between it and its
+// own stdio, but only when one of its stdio, or its controlling terminal, is a terminal itself
+// (runc 1.1.5 fails "open /dev/tty: no such device or address" otherwise). Node can neither open a
+// pty nor receive runc's pty master over --console-socket (no SCM_RIGHTS), so util-linux's `script`
+// gives runc one: runc makes it raw, so the bytes pass unchanged, and `script --return` exits with
+// runc's status. runc is exec'd as the session leader of that pty.
+export const SCRIPT = process.env.WASMTS_SCRIPT || 'script';
+
+function withTerminal(args: string[], terminal: boolean): [string, string[], NodeJS.ProcessEnv] {
+  if (!terminal) return [RUNC, args, RUNC_ENV];
+  const command = ['exec', ...[RUNC, ...args].map(shellQuote)].join(' ');
+  return [SCRIPT, ['--quiet', '--return', '--command', command, '/dev/null'], { ...RUNC_ENV, SHELL: '/bin/sh' }];
+}
+
+// The processes `script` started: runc, the one process of its pty's session.
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function foreground(args: string[], options: { bundle: string; pidFile: string; logFile: string; stdio: RuncStdio; terminal: boolean }): RuncProcess {
+  const { bundle, stdio, terminal } = options;
+  const pidFile = join(bundle, options.pidFile);
+  const [command, argv, env] = withTerminal(args, terminal);
+  const child = spawn(command, argv, { stdio, detached: true, cwd: bundle, env });
+  // runc runs in a process group of its own (detached); its container's init may not stay in it,
+  // and under `script` runc leads a session of its own.
   const abort = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // Gone already.
+    for (const pid of [...(child.pid && terminal ? childrenOf(child.pid) : []), -(child.pid ?? 0)]) {
+      try {
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
     }
   };
   const exited = new Promise<number>((resolve) => {
@@ -78,12 +123,12 @@ export function runcRun(options: RuncRunOptions): RuncProcess {
   });
   const started = new Promise<number>((resolve, reject) => {
     const watcher = watch(bundle, (_event, name) => {
-      if (name === PID_FILE) void check();
+      if (name === options.pidFile) void check();
     });
     let settled = false;
     const timer = setTimeout(() => {
       abort();
-      settle(() => reject(new Error(`runc did not start the container in ${HELPER_TIMEOUT_MS / 1000} s: it was killed (set WASMTS_RUNC_TIMEOUT_MS in containerd's environment on a slow node)`)));
+      settle(() => reject(new Error(`runc did not start the process in ${HELPER_TIMEOUT_MS / 1000} s: it was killed (set WASMTS_RUNC_TIMEOUT_MS in containerd's environment on a slow node)`)));
     }, HELPER_TIMEOUT_MS);
     const settle = (fn: () => void) => {
       if (settled) return;
@@ -97,15 +142,42 @@ export function runcRun(options: RuncRunOptions): RuncProcess {
       const pid = Number.parseInt(text, 10);
       if (pid > 0) settle(() => resolve(pid));
     };
-    child.on('error', (error) => settle(() => reject(new Error(`cannot run ${RUNC}: ${error.message}; install runc (apt-get install runc) or put it on containerd's PATH`))));
+    child.on('error', (error) => {
+      const missing = command === SCRIPT ? `cannot run ${SCRIPT}, which a terminal (tty) needs: ${error.message}; install util-linux (apt-get install bsdutils) or run without a tty` : `cannot run ${RUNC}: ${error.message}; install runc (apt-get install runc) or put it on containerd's PATH`;
+      settle(() => reject(new Error(missing)));
+    });
     void exited.then(async (status) => {
       await check();
-      const log = await readFile(join(bundle, LOG_FILE), 'utf8').catch(() => '');
-      settle(() => reject(new Error(lastRuncError(log) ?? `runc exited with status ${status} before the container started`)));
+      const log = await readFile(join(bundle, options.logFile), 'utf8').catch(() => '');
+      settle(() => reject(new Error(lastRuncError(log) ?? `runc exited with status ${status} before the process started`)));
     });
     void check();
   });
-  return { child, started, exited, abort };
+  // runc sizes the container's pty from its own terminal, at the start and on each SIGWINCH, which
+  // the kernel sends it when that terminal's size changes. So the size is set on runc's terminal
+  // (its fd 0, the pty `script` made): set on the container's pty directly, it would be overwritten by
+  // runc's first resize, and it would miss a process that moved its fd 0 off the terminal.
+  const resize = async (width: number, height: number) => {
+    if (!terminal) throw failedPrecondition('this process has no terminal (tty) to resize');
+    const [runc] = child.pid ? childrenOf(child.pid) : [];
+    if (!runc) throw notFound('the process has already exited: there is no terminal to resize');
+    await execHelper('stty', ['-F', `/proc/${runc}/fd/0`, 'rows', String(height), 'cols', String(width)]);
+  };
+  return { child, started, exited, abort, resize };
+}
+
+export function runcRun(options: RuncRunOptions): RuncProcess {
+  const { root, id, bundle } = options;
+  const args = [...globalArgs(root, bundle, options.systemdCgroup), 'run', '--keep', '--bundle', bundle, '--pid-file', join(bundle, PID_FILE), id];
+  return foreground(args, { bundle, pidFile: PID_FILE, logFile: LOG_FILE, stdio: options.stdio, terminal: options.terminal });
+}
+
+// `runc exec` in the foreground is the exec process's parent, as `runc run --keep` is the init's:
+// its exit status is the process's, 128+signal when killed.
+export function runcExec(options: RuncExecOptions): RuncProcess {
+  const { root, id, bundle } = options;
+  const args = [...globalArgs(root, bundle, options.systemdCgroup, options.logFile), 'exec', '--process', join(bundle, options.processFile), '--pid-file', join(bundle, options.pidFile), id];
+  return foreground(args, options);
 }
 
 async function runc(root: string, bundle: string, args: string[]): Promise<void> {

@@ -23,16 +23,16 @@ export function taskRouter(service: TaskService, onShutdown: () => void): Router
   add('Stats', unary(api.StatsRequestSchema, api.StatsResponseSchema, (r) => service.stats(r)));
   add('Connect', unary(api.ConnectRequestSchema, api.ConnectResponseSchema, (r) => service.connect(r)));
   add('CloseIO', unary(api.CloseIORequestSchema, EmptySchema, (r) => service.closeIO(r)));
+  add('Exec', unary(api.ExecProcessRequestSchema, EmptySchema, (r) => service.exec(r)));
+  add('ResizePty', unary(api.ResizePtyRequestSchema, EmptySchema, (r) => service.resizePty(r)));
   add('Shutdown', unary(api.ShutdownRequestSchema, EmptySchema, (r) => {
     if (service.shutdown(r)) setImmediate(onShutdown);
     return {};
   }));
   const unsupported = (method: string, why: string) => add(method, async () => service.unsupported(method, why));
-  unsupported('Exec', 'a wasm container has no processes besides its own; exec is not available');
   unsupported('Pause', 'pausing tasks is not implemented yet');
   unsupported('Resume', 'pausing tasks is not implemented yet');
   unsupported('Checkpoint', 'checkpoint and restore are not implemented');
   unsupported('Update', 'changing resources of a running task is not implemented yet; recreate the container');
-  unsupported('ResizePty', 'terminals (tty) are not supported');
   return router;
 }

@@ -7,11 +7,45 @@ import { EventPublisher } from '../events/publisher.ts';
 import { createLogger } from '../log.ts';
 import { ForwardRequestSchema } from '../protocol/gen/events_service_pb.ts';
 import * as api from '../protocol/gen/task_pb.ts';
-import type { Container } from './container.ts';
+import { TaskExecAddedSchema, TaskExecStartedSchema, TaskExitSchema } from '../protocol/gen/events_pb.ts';
+import type { Container, ExecRequest, ExecRunner } from './container.ts';
 import { TaskService } from './service.ts';
+
+// A process that runs nothing: the test decides when it exits.
+class StubExec implements ExecRunner {
+  exit!: (status: number) => void;
+  readonly exited = new Promise<number>((resolve) => (this.exit = resolve));
+  readonly request: ExecRequest;
+  signals: number[] = [];
+  sizes: [number, number][] = [];
+  cleaned = 0;
+  stdinClosed = false;
+  constructor(request: ExecRequest) {
+    this.request = request;
+  }
+  async start() {
+    return 5000;
+  }
+  async kill(signal: number) {
+    this.signals.push(signal);
+    this.exit(128 + signal);
+  }
+  closeStdin() {
+    this.stdinClosed = true;
+  }
+  async resize(width: number, height: number) {
+    this.sizes.push([width, height]);
+  }
+  async cleanup() {
+    this.cleaned++;
+  }
+}
 
 // A container that runs nothing: the test decides when it exits.
 class StubContainer implements Container {
+  execs: StubExec[] = [];
+  // What a wasm container answers to Exec.
+  execError: Error | undefined;
   exit!: (status: number) => void;
   readonly exited = new Promise<number>((resolve) => (this.exit = resolve));
   signals: number[] = [];
@@ -41,6 +75,14 @@ class StubContainer implements Container {
   closeStdin() {
     this.stdinClosed = true;
   }
+  async resize() {}
+  async exec(request: ExecRequest) {
+    if (this.execError) throw this.execError;
+    await Promise.resolve();
+    const exec = new StubExec(request);
+    this.execs.push(exec);
+    return exec;
+  }
   pids() {
     return [4242];
   }
@@ -51,12 +93,17 @@ class StubContainer implements Container {
 
 function setup() {
   const topics: string[] = [];
+  const payloads: Uint8Array[] = [];
   const containers: StubContainer[] = [];
   let empty = 0;
   const events = new EventPublisher({
     namespace: 'default',
     log: createLogger(() => {}, false),
-    transport: async (bytes) => void topics.push(fromBinary(ForwardRequestSchema, bytes).envelope!.topic),
+    transport: async (bytes) => {
+      const envelope = fromBinary(ForwardRequestSchema, bytes).envelope!;
+      topics.push(envelope.topic);
+      payloads.push(envelope.event!.value);
+    },
   });
   const service = new TaskService({
     createContainer: async () => {
@@ -69,7 +116,7 @@ function setup() {
     version: 'test',
     onEmpty: () => empty++,
   });
-  return { service, topics, containers, emptied: () => empty };
+  return { service, topics, payloads, containers, emptied: () => empty };
 }
 
 const createRequest = (id: string) => create(api.CreateTaskRequestSchema, { id, bundle: `/b/${id}` });
@@ -219,6 +266,134 @@ test('a failed create leaves no task behind', async () => {
   });
   assert.is(await code(failing.create(createRequest('a'))), 3);
   assert.is(failing.size, 0);
+});
+
+const execRequest = (id: string, execId: string) =>
+  create(api.ExecProcessRequestSchema, { id, execId, stdout: '/fifo/out', spec: create(AnySchema, { typeUrl: 'types.containerd.io/opencontainers/runtime-spec/1/Process', value: new TextEncoder().encode('{"args":["sh"]}') }) });
+const execRef = (id: string, execId: string) => ({ id, execId }) as never;
+
+async function runningTask(name = 'a') {
+  const setupResult = setup();
+  await setupResult.service.create(createRequest(name));
+  await setupResult.service.start(ref(name));
+  return setupResult;
+}
+
+test('exec: added, started, exited, deleted, with its own state, pid, status and events', async () => {
+  const { service, topics, payloads, containers } = await runningTask();
+  await service.exec(execRequest('a', 'e1'));
+  const exec = containers[0]!.execs[0]!;
+  assert.equal(new TextDecoder().decode(exec.request.process), '{"args":["sh"]}');
+  assert.equal(fromBinary(TaskExecAddedSchema, payloads.at(-1)!), create(TaskExecAddedSchema, { containerId: 'a', execId: 'e1' }));
+  assert.equal({ ...service.state(execRef('a', 'e1')), $typeName: undefined }, { id: 'e1', bundle: '/b/a', pid: 0, status: 1, stdin: '', stdout: '/fifo/out', stderr: '', terminal: false, exitStatus: 0, exitedAt: undefined, $typeName: undefined });
+  assert.is((await service.start(execRef('a', 'e1'))).pid, 5000);
+  assert.equal(fromBinary(TaskExecStartedSchema, payloads.at(-1)!), create(TaskExecStartedSchema, { containerId: 'a', execId: 'e1', pid: 5000 }));
+  assert.is(service.state(execRef('a', 'e1')).status, 2);
+  assert.is(service.state(ref('a')).pid, 4242, 'the task keeps its own pid');
+  const waiting = service.wait(execRef('a', 'e1'));
+  exec.exit(3);
+  assert.is((await waiting).exitStatus, 3);
+  const exit = fromBinary(TaskExitSchema, payloads.at(-1)!);
+  assert.equal([exit.containerId, exit.id, exit.pid, exit.exitStatus], ['a', 'e1', 5000, 3]);
+  assert.ok(exit.exitedAt);
+  assert.is(service.state(execRef('a', 'e1')).status, 3);
+  assert.is(service.state(ref('a')).status, 2, 'the task runs on');
+  const deleted = await service.delete(execRef('a', 'e1'));
+  assert.equal([deleted.pid, deleted.exitStatus], [5000, 3]);
+  assert.is(exec.cleaned, 1);
+  assert.equal(topics, ['/tasks/create', '/tasks/start', '/tasks/exec-added', '/tasks/exec-started', '/tasks/exit'], 'an exec Delete publishes nothing');
+  assert.is(await code(() => service.state(execRef('a', 'e1'))), 5);
+  await service.exec(execRequest('a', 'e1'));
+  assert.is(containers[0]!.execs.length, 2, 'a deleted exec id can be used again');
+});
+
+test('exec: a duplicate id is AlreadyExists, also while the first Exec is under way; unknown ids are NotFound', async () => {
+  const { service } = await runningTask();
+  const [first, second] = await Promise.all([code(service.exec(execRequest('a', 'e1'))), code(service.exec(execRequest('a', 'e1')))]);
+  assert.equal([first, second], [0, 6]);
+  assert.is(await code(service.exec(execRequest('a', 'e1'))), 6);
+  assert.is(await code(service.exec(execRequest('a', ''))), 3);
+  assert.is(await code(service.exec(execRequest('nope', 'e1'))), 5);
+  for (const call of [() => service.start(execRef('a', 'x')), () => service.kill({ id: 'a', execId: 'x', signal: 9 } as never), () => service.wait(execRef('a', 'x')), () => service.delete(execRef('a', 'x')), () => service.state(execRef('a', 'x'))]) {
+    assert.is(await code(call), 5);
+  }
+});
+
+test('exec: illegal moves are FailedPrecondition naming the exec', async () => {
+  const { service, containers } = await runningTask();
+  await service.exec(execRequest('a', 'e1'));
+  await service.start(execRef('a', 'e1'));
+  try {
+    await service.start(execRef('a', 'e1'));
+    assert.unreachable('a second Start');
+  } catch (error) {
+    assert.is((error as ShimError).code, 9);
+    assert.match((error as Error).message, 'exec process e1 of task a is running');
+  }
+  assert.is(await code(service.delete(execRef('a', 'e1'))), 9);
+  containers[0]!.execs[0]!.exit(0);
+  await service.wait(execRef('a', 'e1'));
+  assert.is(await code(service.kill({ id: 'a', execId: 'e1', signal: 9 } as never)), 5);
+  assert.is(await code(service.resizePty({ id: 'a', execId: 'e1', width: 80, height: 24 } as never)), 9);
+});
+
+test('exec: Kill, CloseIO and ResizePty reach the exec process, not the container', async () => {
+  const { service, containers } = await runningTask();
+  await service.exec(execRequest('a', 'e1'));
+  await service.resizePty({ id: 'a', execId: 'e1', width: 120, height: 40 } as never);
+  await service.start(execRef('a', 'e1'));
+  service.closeIO({ id: 'a', execId: 'e1', stdin: true } as never);
+  await service.kill({ id: 'a', execId: 'e1', signal: 15, all: false } as never);
+  const exec = containers[0]!.execs[0]!;
+  assert.equal([exec.signals, exec.sizes, exec.stdinClosed], [[15], [[120, 40]], true]);
+  assert.equal([containers[0]!.signals, containers[0]!.stdinClosed], [[], false]);
+  assert.is((await service.wait(execRef('a', 'e1'))).exitStatus, 143);
+});
+
+test('exec: a Kill before Start ends the exec with 128+signal, and it cannot start', async () => {
+  const { service, payloads } = await runningTask();
+  await service.exec(execRequest('a', 'e1'));
+  await service.kill({ id: 'a', execId: 'e1', signal: 9, all: false } as never);
+  assert.is((await service.wait(execRef('a', 'e1'))).exitStatus, 137);
+  assert.equal(fromBinary(TaskExitSchema, payloads.at(-1)!).id, 'e1');
+  assert.is(await code(service.start(execRef('a', 'e1'))), 9);
+});
+
+test('exec: when the task exits, its running execs are killed and their TaskExit goes out before the task\'s', async () => {
+  const { service, topics, payloads, containers } = await runningTask();
+  await service.exec(execRequest('a', 'e1'));
+  await service.start(execRef('a', 'e1'));
+  await service.exec(execRequest('a', 'idle'));
+  containers[0]!.exit(0);
+  await service.wait(ref('a'));
+  assert.equal(containers[0]!.execs[0]!.signals, [9]);
+  assert.is((await service.wait(execRef('a', 'e1'))).exitStatus, 137);
+  const exits = topics.flatMap((topic, i) => (topic === '/tasks/exit' ? [fromBinary(TaskExitSchema, payloads[i]!).id] : []));
+  assert.equal(exits, ['e1', 'a']);
+  assert.is(await code(service.start(execRef('a', 'idle'))), 9, 'an exec cannot start once the task has exited');
+  assert.is(await code(service.exec(execRequest('a', 'late'))), 9, 'nor be added');
+});
+
+test('exec: the task\'s Delete cleans up the execs nobody deleted, and their Waits return', async () => {
+  const { service, containers } = await runningTask();
+  await service.exec(execRequest('a', 'idle'));
+  const waiting = service.wait(execRef('a', 'idle'));
+  containers[0]!.exit(0);
+  await service.wait(ref('a'));
+  await service.delete(ref('a'));
+  await waiting;
+  assert.is(containers[0]!.execs[0]!.cleaned, 1);
+  assert.is(containers[0]!.cleaned, 1);
+});
+
+test('exec into a container that cannot run one (wasm) passes its FailedPrecondition on and adds nothing', async () => {
+  const { service, topics, containers } = await runningTask();
+  containers[0]!.execError = new ShimError(9, 'task a is a WebAssembly container');
+  assert.is(await code(service.exec(execRequest('a', 'e1'))), 9);
+  assert.is(await code(() => service.state(execRef('a', 'e1'))), 5);
+  assert.not.ok(topics.includes('/tasks/exec-added'));
+  containers[0]!.execError = undefined;
+  await service.exec(execRequest('a', 'e1'));
 });
 
 test.run();

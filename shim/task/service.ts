@@ -1,32 +1,23 @@
 // containerd.task.v2.Task as domain logic: tasks, their state machine, their events. It knows neither
 // ttrpc nor runc; adapter.ts wires it to the wire, a ContainerFactory to the thing that runs tasks.
-import { timestampFromDate, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { alreadyExists, cancelled, failedPrecondition, invalidArgument, notFound, unimplemented } from '../errors.ts';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound, unimplemented } from '../errors.ts';
 import type { EventPublisher } from '../events/publisher.ts';
 import type { Logger } from '../log.ts';
-import { TaskCreateSchema, TaskDeleteSchema, TaskExitSchema, TaskOOMSchema, TaskStartSchema } from '../protocol/gen/events_pb.ts';
+import { TaskCreateSchema, TaskDeleteSchema, TaskExecAddedSchema, TaskExecStartedSchema, TaskExitSchema, TaskOOMSchema, TaskStartSchema } from '../protocol/gen/events_pb.ts';
 import type * as api from '../protocol/gen/task_pb.ts';
-import type { Container, ContainerFactory } from './container.ts';
-import { STATUS, transition, type TaskState } from './state.ts';
+import type { Container, ContainerFactory, ExecRunner } from './container.ts';
+import { TaskProcess, type DeleteResult } from './process.ts';
 
 interface Task {
   id: string;
   bundle: string;
-  stdio: { stdin: string; stdout: string; stderr: string; terminal: boolean };
-  state: TaskState;
-  starting: boolean;
-  // The signal a Kill sent while the task was starting: Start then fails, and the task ends by it.
-  killedWhileStarting?: number;
-  pid: number;
-  exitStatus: number;
-  exitedAt: Timestamp | undefined;
   container: Container;
-  // Resolves once the exit is recorded and TaskExit is out.
-  exitHandled: Promise<void>;
-  // A Delete under way: a second one shares its result instead of cleaning and publishing twice.
-  deleting?: Promise<MessageInitShape<typeof api.DeleteResponseSchema>>;
-  markExitHandled: () => void;
+  // The container's own process: the task's state is its state.
+  init: TaskProcess<Container>;
+  execs: Map<string, TaskProcess<ExecRunner>>;
+  // Exec ids whose Exec is under way, so that a second Exec with one of them is AlreadyExists.
+  reserved: Set<string>;
 }
 
 export interface TaskServiceOptions {
@@ -37,11 +28,9 @@ export interface TaskServiceOptions {
   onEmpty: () => void;
 }
 
-// What Wait and Delete report for a task whose Start failed, as containerd's runc shim does.
-const START_FAILED_STATUS = 255;
-
-function noExec(execId: string): void {
-  if (execId) throw notFound(`exec process ${execId} not found: wasmts does not run exec processes`);
+interface ProcessRef {
+  id: string;
+  execId: string;
 }
 
 export class TaskService {
@@ -64,6 +53,17 @@ export class TaskService {
     return task;
   }
 
+  #exec(task: Task, execId: string): TaskProcess<ExecRunner> {
+    const exec = task.execs.get(execId);
+    if (!exec) throw notFound(`exec process ${execId} of task ${task.id} not found`);
+    return exec;
+  }
+
+  #process(ref: ProcessRef): { task: Task; process: TaskProcess } {
+    const task = this.#get(ref.id);
+    return { task, process: ref.execId ? this.#exec(task, ref.execId) : task.init };
+  }
+
   async create(request: api.CreateTaskRequest): Promise<MessageInitShape<typeof api.CreateTaskResponseSchema>> {
     const { id } = request;
     if (!id) throw invalidArgument('CreateTask needs an id');
@@ -76,20 +76,13 @@ export class TaskService {
     } finally {
       this.#creating.delete(id);
     }
-    let markExitHandled!: () => void;
-    const exitHandled = new Promise<void>((resolve) => (markExitHandled = resolve));
     const task: Task = {
       id,
       bundle: request.bundle,
-      stdio: { stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal },
-      state: 'created',
-      starting: false,
-      pid: 0,
-      exitStatus: 0,
-      exitedAt: undefined,
       container,
-      exitHandled,
-      markExitHandled,
+      init: new TaskProcess(`task ${id}`, { stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal }, container),
+      execs: new Map(),
+      reserved: new Set(),
     };
     this.#tasks.set(id, task);
     this.#options.log.info('task created', { id });
@@ -105,142 +98,141 @@ export class TaskService {
   }
 
   async start(request: api.StartRequest): Promise<MessageInitShape<typeof api.StartResponseSchema>> {
-    noExec(request.execId);
+    if (request.execId) return this.#startExec(this.#get(request.id), request.execId);
     const task = this.#get(request.id);
-    transition(task.id, task.starting ? 'running' : task.state, 'start');
-    task.starting = true;
-    try {
-      task.pid = await task.container.start();
-    } catch (error) {
-      // A failed Start ends the task: its stdio and exit promise are spent, so it is not reusable.
-      task.state = transition(task.id, task.state, 'exit');
-      task.exitStatus = task.killedWhileStarting ? 128 + task.killedWhileStarting : START_FAILED_STATUS;
-      task.exitedAt = timestampFromDate(new Date());
-      task.markExitHandled();
-      throw error;
-    } finally {
-      task.starting = false;
-    }
-    task.state = transition(task.id, task.state, 'start');
-    this.#options.log.info('task started', { id: task.id, pid: task.pid });
-    void this.#options.events.publish('/tasks/start', TaskStartSchema, { containerId: task.id, pid: task.pid });
-    void task.container.exited.then((status) => this.#onExit(task, status));
-    return { pid: task.pid };
+    const pid = await task.init.start();
+    this.#options.log.info('task started', { id: task.id, pid });
+    void this.#options.events.publish('/tasks/start', TaskStartSchema, { containerId: task.id, pid });
+    void task.container.exited.then((status) => this.#initExited(task, status));
+    return { pid };
   }
 
-  async #onExit(task: Task, status: number): Promise<void> {
-    if (task.state !== 'running' && task.state !== 'created') return;
-    task.state = transition(task.id, task.state, 'exit');
-    task.exitStatus = status;
-    task.exitedAt = timestampFromDate(new Date());
+  async #startExec(task: Task, execId: string): Promise<MessageInitShape<typeof api.StartResponseSchema>> {
+    const exec = this.#exec(task, execId);
+    if (task.init.state !== 'running') throw failedPrecondition(`task ${task.id} is ${task.init.state}: exec process ${execId} can only start while the task runs`);
+    const pid = await exec.start();
+    this.#options.log.info('exec started', { id: task.id, execId, pid });
+    void this.#options.events.publish('/tasks/exec-started', TaskExecStartedSchema, { containerId: task.id, execId, pid });
+    void exec.runner.exited.then((status) => this.#execExited(task, execId, exec, status));
+    return { pid };
+  }
+
+  // As containerd's runc shim does: the init's TaskExit is the task's last. Its exec processes end
+  // with it (their pid namespace is gone, or runc delete kills what the shared one still holds;
+  // any left are killed here), and their exits go out first.
+  async #initExited(task: Task, status: number): Promise<void> {
+    const { init } = task;
+    if (!init.recordExit(status)) return;
     const { oomKilled } = await task.container.afterExit().catch((error: Error) => {
       this.#options.log.warn('cleaning up after the exit failed', { id: task.id, error: error.message });
       return { oomKilled: false };
     });
-    this.#options.log.info('task exited', { id: task.id, pid: task.pid, status, oomKilled });
+    const live = [...task.execs.values()].filter((exec) => exec.state === 'running' || exec.starting);
+    for (const exec of live) await exec.runner.kill(9, false).catch(() => {});
+    await Promise.all(live.map((exec) => exec.exitReported));
+    this.#options.log.info('task exited', { id: task.id, pid: init.pid, status, oomKilled });
     if (oomKilled) await this.#options.events.publish('/tasks/oom', TaskOOMSchema, { containerId: task.id });
-    await this.#options.events.publish('/tasks/exit', TaskExitSchema, {
-      containerId: task.id,
-      id: task.id,
-      pid: task.pid,
-      exitStatus: status,
-      exitedAt: task.exitedAt,
-    });
-    task.markExitHandled();
+    await this.#publishExit(task, task.id, init);
+    init.markExitReported();
   }
 
-  async kill(request: api.KillRequest): Promise<Record<string, never>> {
-    noExec(request.execId);
+  async #execExited(task: Task, execId: string, exec: TaskProcess, status: number): Promise<void> {
+    if (!exec.recordExit(status)) return;
+    this.#options.log.info('exec exited', { id: task.id, execId, pid: exec.pid, status });
+    await this.#publishExit(task, execId, exec);
+    exec.markExitReported();
+  }
+
+  #publishExit(task: Task, id: string, process: TaskProcess): Promise<void> {
+    const { pid, exitStatus, exitedAt } = process.result();
+    return this.#options.events.publish('/tasks/exit', TaskExitSchema, { containerId: task.id, id, pid, exitStatus, exitedAt });
+  }
+
+  async exec(request: api.ExecProcessRequest): Promise<Record<string, never>> {
+    const { execId } = request;
     const task = this.#get(request.id);
-    if (request.signal < 1 || request.signal > 64) throw invalidArgument(`signal ${request.signal} is not a signal number (1-64)`);
-    if (task.starting) {
-      // runc may never return (a stuck node): a Kill must still end the task.
-      task.killedWhileStarting ??= request.signal;
-      await task.container.kill(request.signal, request.all);
-      return {};
+    if (!execId) throw invalidArgument(`Exec into task ${task.id} needs an exec id`);
+    if (task.execs.has(execId) || task.reserved.has(execId)) throw alreadyExists(`exec process ${execId} already exists in task ${task.id}: use another exec id`);
+    if (task.init.state !== 'running') throw failedPrecondition(`task ${task.id} is ${task.init.state}: exec needs a running task`);
+    task.reserved.add(execId);
+    let runner: ExecRunner;
+    try {
+      runner = await task.container.exec({ execId, stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal, process: request.spec?.value ?? new Uint8Array() });
+    } finally {
+      task.reserved.delete(execId);
     }
-    if (task.state === 'created') {
-      void this.#onExit(task, 128 + request.signal);
-      return {};
-    }
-    if (task.state !== 'running') throw notFound(`task ${task.id} has already exited: there is no process to signal`);
-    await task.container.kill(request.signal, request.all);
+    const stdio = { stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, terminal: request.terminal };
+    task.execs.set(execId, new TaskProcess(`exec process ${execId} of task ${task.id}`, stdio, runner));
+    this.#options.log.info('exec added', { id: task.id, execId });
+    void this.#options.events.publish('/tasks/exec-added', TaskExecAddedSchema, { containerId: task.id, execId });
     return {};
   }
 
-  // A Wait whose caller went away (or whose deadline passed) is let go, not held until the exit.
+  async kill(request: api.KillRequest): Promise<Record<string, never>> {
+    const { task, process } = this.#process(request);
+    if (request.signal < 1 || request.signal > 64) throw invalidArgument(`signal ${request.signal} is not a signal number (1-64)`);
+    if (await process.kill(request.signal, request.all)) {
+      const status = 128 + request.signal;
+      if (process === task.init) void this.#initExited(task, status);
+      else void this.#execExited(task, request.execId, process, status);
+    }
+    return {};
+  }
+
   async wait(request: api.WaitRequest, signal?: AbortSignal): Promise<MessageInitShape<typeof api.WaitResponseSchema>> {
-    noExec(request.execId);
-    const task = this.#get(request.id);
-    if (signal) {
-      const { promise: given, reject } = Promise.withResolvers<never>();
-      const abandon = () => reject(cancelled(`Wait for task ${task.id} was cancelled: ${String(signal.reason?.message ?? signal.reason)}`));
-      if (signal.aborted) abandon();
-      signal.addEventListener('abort', abandon, { once: true });
-      try {
-        await Promise.race([task.exitHandled, given]);
-      } finally {
-        signal.removeEventListener('abort', abandon);
-      }
-    } else await task.exitHandled;
-    return { exitStatus: task.exitStatus, exitedAt: task.exitedAt };
+    return this.#process(request).process.wait(signal);
   }
 
-  async delete(request: api.DeleteRequest): Promise<MessageInitShape<typeof api.DeleteResponseSchema>> {
-    noExec(request.execId);
-    const task = this.#get(request.id);
-    if (task.starting) transition(task.id, 'running', 'delete');
-    const next = transition(task.id, task.state, 'delete');
-    task.deleting ??= this.#delete(task, next);
-    return task.deleting;
+  async delete(request: api.DeleteRequest): Promise<DeleteResult> {
+    const { task, process } = this.#process(request);
+    const next = process.deletable();
+    if (process !== task.init) {
+      const exec = process as TaskProcess<ExecRunner>;
+      exec.deleting ??= this.#deleteExec(task, request.execId, exec, next);
+      return exec.deleting;
+    }
+    task.init.deleting ??= this.#delete(task, next);
+    return task.init.deleting;
   }
 
-  async #delete(task: Task, next: TaskState): Promise<MessageInitShape<typeof api.DeleteResponseSchema>> {
+  // An exec's Delete publishes nothing: containerd's runc shim sends TaskDelete for the task only.
+  async #deleteExec(task: Task, execId: string, exec: TaskProcess<ExecRunner>, next: TaskProcess['state']): Promise<DeleteResult> {
+    if (exec.state === 'stopped') await exec.exitReported;
+    await exec.runner.cleanup().catch((error: Error) => {
+      this.#options.log.error('cleaning up the exec process failed; remove what is left by hand', { id: task.id, execId, error: error.message });
+    });
+    task.execs.delete(execId);
+    this.#options.log.info('exec deleted', { id: task.id, execId });
+    return exec.markDeleted(next);
+  }
+
+  async #delete(task: Task, next: TaskProcess['state']): Promise<DeleteResult> {
+    const { init } = task;
     // TaskExit goes out before TaskDelete, even when Delete comes while the exit is being reported.
-    if (task.state === 'stopped') await task.exitHandled;
+    if (init.state === 'stopped') await init.exitReported;
     // Whatever cleanup finds, the task is gone for containerd: a Delete it retries must not find a
-    // half-removed task, and what could not be removed is logged for the operator.
+    // half-removed task, and what could not be removed is logged for the operator. Exec processes
+    // nobody deleted go with it.
+    await Promise.all([...task.execs].map(([execId, exec]) => this.#deleteExec(task, execId, exec, 'deleted')));
     await task.container.cleanup().catch((error: Error) => {
       this.#options.log.error('cleaning up the task failed; remove what is left by hand', { id: task.id, error: error.message });
     });
-    if (task.state === 'created') {
-      task.exitedAt = timestampFromDate(new Date());
-      task.markExitHandled();
-    }
-    task.state = next;
+    const result = init.markDeleted(next);
     this.#tasks.delete(task.id);
     this.#options.log.info('task deleted', { id: task.id });
-    await this.#options.events.publish('/tasks/delete', TaskDeleteSchema, {
-      containerId: task.id,
-      id: task.id,
-      pid: task.pid,
-      exitStatus: task.exitStatus,
-      exitedAt: task.exitedAt,
-    });
+    await this.#options.events.publish('/tasks/delete', TaskDeleteSchema, { containerId: task.id, id: task.id, ...init.result() });
     if (this.size === 0) this.#options.onEmpty();
-    return { pid: task.pid, exitStatus: task.exitStatus, exitedAt: task.exitedAt };
+    return result;
   }
 
   state(request: api.StateRequest): MessageInitShape<typeof api.StateResponseSchema> {
-    noExec(request.execId);
-    const task = this.#get(request.id);
-    return {
-      id: task.id,
-      bundle: task.bundle,
-      pid: task.pid,
-      status: STATUS[task.state],
-      stdin: task.stdio.stdin,
-      stdout: task.stdio.stdout,
-      stderr: task.stdio.stderr,
-      terminal: task.stdio.terminal,
-      exitStatus: task.exitStatus,
-      exitedAt: task.exitedAt,
-    };
+    const { task, process } = this.#process(request);
+    return { id: request.execId || task.id, bundle: task.bundle, ...process.status() };
   }
 
   pids(request: api.PidsRequest): MessageInitShape<typeof api.PidsResponseSchema> {
     const task = this.#get(request.id);
-    const pids = task.state === 'running' ? task.container.pids() : [];
+    const pids = task.init.state === 'running' ? task.container.pids() : [];
     return { processes: pids.map((pid) => ({ pid })) };
   }
 
@@ -250,13 +242,19 @@ export class TaskService {
 
   connect(request: api.ConnectRequest): MessageInitShape<typeof api.ConnectResponseSchema> {
     const task = this.#tasks.get(request.id);
-    return { shimPid: process.pid, taskPid: task?.pid ?? 0, version: this.#options.version };
+    return { shimPid: process.pid, taskPid: task?.init.pid ?? 0, version: this.#options.version };
   }
 
   closeIO(request: api.CloseIORequest): Record<string, never> {
-    noExec(request.execId);
-    const task = this.#get(request.id);
-    if (request.stdin) task.container.closeStdin();
+    const { process } = this.#process(request);
+    if (request.stdin) process.runner.closeStdin();
+    return {};
+  }
+
+  async resizePty(request: api.ResizePtyRequest): Promise<Record<string, never>> {
+    const { process } = this.#process(request);
+    if (process.state === 'stopped' || process.state === 'deleted') throw failedPrecondition(`${process.name} is ${process.state}: there is no terminal to resize`);
+    await process.runner.resize(request.width, request.height);
     return {};
   }
 
@@ -275,6 +273,8 @@ export class TaskService {
 
   // Everything still there is killed and cleaned: Shutdown with `now` ends the daemon regardless.
   async cleanupAll(): Promise<void> {
-    await Promise.all([...this.#tasks.values()].map((task) => task.container.cleanup().catch(() => {})));
+    const tasks = [...this.#tasks.values()];
+    await Promise.all(tasks.flatMap((task) => [...task.execs.values()].map((exec) => exec.runner.cleanup().catch(() => {}))));
+    await Promise.all(tasks.map((task) => task.container.cleanup().catch(() => {})));
   }
 }

@@ -12,7 +12,7 @@ const legal: [TaskState, TaskEvent, TaskState][] = [
 ];
 
 test('legal moves', () => {
-  for (const [from, event, to] of legal) assert.is(transition('t', from, event), to);
+  for (const [from, event, to] of legal) assert.is(transition('task t', from, event), to);
 });
 
 test('every other move is FailedPrecondition naming the task and its state', () => {
@@ -22,7 +22,7 @@ test('every other move is FailedPrecondition naming the task and its state', () 
     for (const event of events) {
       if (legal.some(([f, e]) => f === from && e === event)) continue;
       try {
-        transition('t1', from, event);
+        transition('task t1', from, event);
         assert.unreachable(`${from} + ${event}`);
       } catch (error) {
         assert.instance(error, ShimError);

@@ -1,4 +1,5 @@
-// The task lifecycle. Every move goes through transition(); an illegal one is FailedPrecondition.
+// The lifecycle of a task's process, its init or an exec. Every move goes through transition(); an
+// illegal one is FailedPrecondition.
 import { failedPrecondition } from '../errors.ts';
 
 export type TaskState = 'created' | 'running' | 'stopped' | 'deleted';
@@ -15,13 +16,14 @@ const MOVES: Record<TaskState, Partial<Record<TaskEvent, TaskState>>> = {
 };
 
 const WHY: Record<TaskEvent, string> = {
-  start: 'only a created task can be started',
-  exit: 'only a created or running task can exit',
-  delete: 'a running task cannot be deleted: kill it first',
+  start: 'only a created process can be started',
+  exit: 'only a created or running process can exit',
+  delete: 'a running process cannot be deleted: kill it first',
 };
 
-export function transition(id: string, from: TaskState, event: TaskEvent): TaskState {
+// `name` says whose process it is: "task a", "exec process e1 of task a".
+export function transition(name: string, from: TaskState, event: TaskEvent): TaskState {
   const to = MOVES[from][event];
-  if (!to) throw failedPrecondition(`task ${id} is ${from}: ${WHY[event]}`);
+  if (!to) throw failedPrecondition(`${name} is ${from}: ${WHY[event]}`);
   return to;
 }
