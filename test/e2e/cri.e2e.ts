@@ -120,6 +120,21 @@ test('a wasm container joins the pod\'s network, IPC and UTS namespaces; a nativ
   for (const id of [app, sidecar]) await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 2n });
 }));
 
+test('ExecSync into a native sidecar of a wasm pod: stdout, stderr, exit codes 0 and 3; into the wasm container it says why not', () => withPod(async (pod) => {
+  const app = await startContainer(cri, pod, wasm('app', ['/app/sleep.wasm']));
+  const sidecar = await startContainer(cri, pod, { metadata: { name: 'sidecar', attempt: 0 }, image: { image: BUSYBOX_IMAGE }, command: ['sleep', '300'], logPath: 'sidecar_0.log' });
+  await waitState(cri, sidecar, CONTAINER_RUNNING);
+  await waitState(cri, app, CONTAINER_RUNNING);
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  const ok = await cri.call(RuntimeService.method.execSync, { containerId: sidecar, cmd: ['sh', '-c', 'echo out; echo err >&2'], timeout: 30n });
+  assert.equal([ok.exitCode, text(ok.stdout), text(ok.stderr)], [0, 'out\n', 'err\n']);
+  const three = await cri.call(RuntimeService.method.execSync, { containerId: sidecar, cmd: ['sh', '-c', 'exit 3'], timeout: 30n });
+  assert.is(three.exitCode, 3);
+  const refused = await cri.call(RuntimeService.method.execSync, { containerId: app, cmd: ['sh'], timeout: 30n }).then(() => undefined, (error: Error) => error);
+  assert.match(refused?.message ?? 'ExecSync into the wasm container succeeded', 'runs a single guest, with no shell or other programs to exec; exec into a native sidecar of the pod instead');
+  for (const id of [app, sidecar]) await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 2n });
+}));
+
 test('limits from the pod spec land in the container\'s cgroup; over its memory limit it is OOMKilled (137)', () => withPod(async (pod) => {
   const limited = await startContainer(cri, pod, wasm('limited', ['/app/spin.wasm'], { linux: { resources: { memoryLimitInBytes: BigInt(200 << 20), cpuPeriod: 100000n, cpuQuota: 50000n } } }));
   await waitState(cri, limited, CONTAINER_RUNNING);
