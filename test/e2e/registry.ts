@@ -29,11 +29,15 @@ export class PrivateRegistry {
     const config = join(this.#dir, 'registry.yml');
     writeFileSync(config, [
       'version: 0.1',
-      'log: { level: error }',
+      'log: { level: error, accesslog: { disabled: true } }',
       `storage: { filesystem: { rootdirectory: ${join(this.#dir, 'registry')} } }`,
       `http: { addr: "${REGISTRY}" }`,
     ].join('\n'));
     this.#process = this.#containerd.spawnInside('docker-registry', ['serve', config]);
+    // Nothing reads its output: a full pipe would stop the registry mid-request (critest's hundreds
+    // of pulls filled one with access log lines), so it is drained.
+    this.#process.stdout!.resume();
+    this.#process.stderr!.resume();
     for (let i = 0; i < 100; i++) {
       const probe = await this.#containerd.exec('bash', ['-c', `echo > /dev/tcp/${REGISTRY.replace(':', '/')}`]);
       if (probe.code === 0) return;
