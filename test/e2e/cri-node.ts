@@ -11,10 +11,12 @@ import { PAUSE_IMAGE, buildPauseImage, buildTestImages } from '../fixtures/build
 import { PrivateRegistry, writeRegistryHosts } from './registry.ts';
 
 const binary = join(import.meta.dirname, '../../dist/containerd-shim-wasmts-v1');
-const CNI_CONFIG = JSON.stringify({
+const BRIDGE = { type: 'bridge', bridge: 'wasmts0', isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.99.0.0/16' }]], routes: [{ dst: '0.0.0.0/0' }] } };
+// portmap (iptables DNAT inside the node's network namespace) makes a pod's hostPort reachable.
+const cniConfig = (hostPorts: boolean) => JSON.stringify({
   cniVersion: '1.0.0',
   name: 'wasmts-test',
-  plugins: [{ type: 'bridge', bridge: 'wasmts0', isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.99.0.0/16' }]], routes: [{ dst: '0.0.0.0/0' }] } }],
+  plugins: [BRIDGE, ...(hostPorts ? [{ type: 'portmap', capabilities: { portMappings: true }, snat: true }] : [])],
 });
 
 export const defaultConfig = (version: ContainerdVersion) => execFileSync(join(version.binDir, 'containerd'), ['config', 'default'], { encoding: 'utf8' });
@@ -42,7 +44,12 @@ export interface CriNode {
   images: { wasm: string; busybox: string; pause: string };
 }
 
-export async function startCriNode(work: string, version = containerdVersion()): Promise<CriNode> {
+export interface CriNodeOptions {
+  // The portmap CNI plugin after the bridge, as on a kubeadm node.
+  hostPorts?: boolean;
+}
+
+export async function startCriNode(work: string, version = containerdVersion(), options: CriNodeOptions = {}): Promise<CriNode> {
   mkdirSync(join(work, 'bin'), { recursive: true });
   const containerd = new PrivateContainerd({ shimDir: join(work, 'bin'), cri: true, network: true, config: nodeConfig(work, version), version });
   const [images, pause] = await Promise.all([buildTestImages(), buildPauseImage()]);
@@ -50,7 +57,7 @@ export async function startCriNode(work: string, version = containerdVersion()):
   try {
     await containerd.start();
     await registry.start();
-    await containerd.exec('sh', ['-c', `cat > /etc/cni/net.d/10-wasmts-test.conflist <<'EOF'\n${CNI_CONFIG}\nEOF`]);
+    await containerd.exec('sh', ['-c', `cat > /etc/cni/net.d/10-wasmts-test.conflist <<'EOF'\n${cniConfig(options.hostPorts ?? false)}\nEOF`]);
     // containerd 2.x imports through its transfer service, which unpacks only the platform it is
     // asked for: the wasm image is named by its platform, as the README tells operators to do.
     for (const [archive, platform] of [[images.wasm, 'wasip1/wasm'], [images.busybox, 'linux/amd64'], [pause, 'linux/amd64']] as const) {
