@@ -224,8 +224,9 @@ function assertAllLines(lines: LogLine[]): void {
   const expected = Array.from({ length: 10000 }, (_, i) => `line ${i}`);
   const expectedErr = Array.from({ length: 10 }, (_, i) => `err ${i * 1000}`);
   if (containerd.version.name === '1.6') {
-    out.forEach((text, i) => assert.is(text, expected[i]));
-    err.forEach((text, i) => assert.is(text, expectedErr[i]));
+    // The loss cuts at any byte, so the last line that arrived may be cut short.
+    out.forEach((text, i) => (i === out.length - 1 ? assert.ok(expected[i]!.startsWith(text), text) : assert.is(text, expected[i])));
+    err.forEach((text, i) => (i === err.length - 1 ? assert.ok(expectedErr[i]!.startsWith(text), text) : assert.is(text, expectedErr[i])));
     const lost = expected.slice(out.length).reduce((bytes, line) => bytes + line.length + 1, 0);
     assert.ok(lost <= 65536, `${10000 - out.length} lines (${lost} bytes) lost: more than a FIFO holds`);
     return;
