@@ -17,6 +17,7 @@ import { systemdCgroupOption } from './runtime-options.ts';
 import { mountRootfs, unmountRootfs } from './mounts.ts';
 import { removeRuncFiles } from './runc-files.ts';
 import { createRuncExec } from './runc-exec.ts';
+import { updateResources } from './resource-update.ts';
 import { isGone, runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
 import { openStdio, type OpenStdio } from './stdio.ts';
 import { checkModuleFile } from './wasm-check.ts';
@@ -255,6 +256,11 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
     async exec(execRequest) {
       if (wasm) throw failedPrecondition(`task ${id} is a WebAssembly container: it runs a single guest, with no shell or other programs to exec; exec into a native sidecar of the pod instead`);
       return createRuncExec({ runcRoot: options.runcRoot, id, bundle, systemdCgroup, log: options.log }, execRequest);
+    },
+    async update(resources) {
+      if (pid === 0) throw failedPrecondition(`task ${id} is not running yet: start it before updating its resources`);
+      await updateResources(options.runcRoot, bundle, id, resources);
+      options.log.info('resources updated', { id, resources: resources.json });
     },
     pids() {
       const procs = cgroupsPath ? cgroupProcs(cgroupsPath) : [];

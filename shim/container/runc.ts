@@ -180,8 +180,8 @@ export function runcExec(options: RuncExecOptions): RuncProcess {
   return foreground(args, options);
 }
 
-async function runc(root: string, bundle: string, args: string[]): Promise<void> {
-  await execHelper(RUNC, [...globalArgs(root, bundle), ...args], HELPER_TIMEOUT_MS, RUNC_ENV);
+async function runc(root: string, bundle: string, args: string[], input?: string): Promise<void> {
+  await execHelper(RUNC, [...globalArgs(root, bundle), ...args], HELPER_TIMEOUT_MS, RUNC_ENV, input);
 }
 
 // runc's words for a container that is gone or no longer running.
@@ -191,6 +191,11 @@ export function isGone(error: Error): boolean {
 
 export function runcKillAll(root: string, bundle: string, id: string, signal: number): Promise<void> {
   return runc(root, bundle, ['kill', '--all', id, String(signal)]);
+}
+
+// `runc update --resources -` reads OCI LinuxResources JSON from stdin, as containerd's go-runc sends it.
+export function runcUpdate(root: string, bundle: string, id: string, resources: string): Promise<void> {
+  return runc(root, bundle, ['update', '--resources', '-', id], resources);
 }
 
 export async function runcDelete(root: string, bundle: string, id: string): Promise<void> {

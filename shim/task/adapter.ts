@@ -29,10 +29,10 @@ export function taskRouter(service: TaskService, onShutdown: () => void): Router
     if (service.shutdown(r)) setImmediate(onShutdown);
     return {};
   }));
+  add('Update', unary(api.UpdateTaskRequestSchema, EmptySchema, (r) => service.update(r)));
   const unsupported = (method: string, why: string) => add(method, async () => service.unsupported(method, why));
   unsupported('Pause', 'pausing tasks is not implemented yet');
   unsupported('Resume', 'pausing tasks is not implemented yet');
   unsupported('Checkpoint', 'checkpoint and restore are not implemented');
-  unsupported('Update', 'changing resources of a running task is not implemented yet; recreate the container');
   return router;
 }

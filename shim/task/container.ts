@@ -1,6 +1,7 @@
 // The seam between the task service and whatever runs a task: runc in production, a stub in tests.
 import type { Any } from '@bufbuild/protobuf/wkt';
 import type { CreateTaskRequest } from '../protocol/gen/task_pb.ts';
+import type { ResourceUpdate } from './resources.ts';
 
 // One process of a task as it runs: the container's init, or an exec process.
 export interface ProcessRunner {
@@ -38,6 +39,8 @@ export interface Container extends ProcessRunner {
   cleanup(): Promise<void>;
   // Prepares a process to run in the running container at its start; refuses one the container cannot run.
   exec(request: ExecRequest): Promise<ExecRunner>;
+  // Changes the running container's limits; its cgroup has them when this resolves.
+  update(resources: ResourceUpdate): Promise<void>;
   pids(): number[];
   stats(): Any;
 }

@@ -9,6 +9,7 @@ import { ForwardRequestSchema } from '../protocol/gen/events_service_pb.ts';
 import * as api from '../protocol/gen/task_pb.ts';
 import { TaskExecAddedSchema, TaskExecStartedSchema, TaskExitSchema } from '../protocol/gen/events_pb.ts';
 import type { Container, ExecRequest, ExecRunner } from './container.ts';
+import { LINUX_RESOURCES_TYPE_URL, type ResourceUpdate } from './resources.ts';
 import { TaskService } from './service.ts';
 
 // A process that runs nothing: the test decides when it exits.
@@ -82,6 +83,13 @@ class StubContainer implements Container {
     const exec = new StubExec(request);
     this.execs.push(exec);
     return exec;
+  }
+  updates: ResourceUpdate[] = [];
+  // What runc answers to an update (a shrink below usage, a container gone).
+  updateError: Error | undefined;
+  async update(resources: ResourceUpdate) {
+    if (this.updateError) throw this.updateError;
+    this.updates.push(resources);
   }
   pids() {
     return [4242];
@@ -394,6 +402,52 @@ test('exec into a container that cannot run one (wasm) passes its FailedPrecondi
   assert.not.ok(topics.includes('/tasks/exec-added'));
   containers[0]!.execError = undefined;
   await service.exec(execRequest('a', 'e1'));
+});
+
+const updateRequest = (id: string, json: string) =>
+  create(api.UpdateTaskRequestSchema, { id, resources: { typeUrl: LINUX_RESOURCES_TYPE_URL, value: new TextEncoder().encode(json) } });
+
+test('update: a running task\'s container gets the resources exactly as sent', async () => {
+  const { service, containers } = setup();
+  await service.create(createRequest('a'));
+  await service.start(ref('a'));
+  const json = '{"memory":{"limit":9223372036854771712},"cpu":{"quota":50000,"period":100000}}';
+  assert.equal(await service.update(updateRequest('a', json)), {});
+  assert.is(containers[0]!.updates.length, 1);
+  assert.is(containers[0]!.updates[0]!.json, json, 'an int64 above 2^53 reaches runc unrounded');
+  assert.is(containers[0]!.updates[0]!.resources.cpu?.quota, 50000);
+});
+
+test('update: created, starting and stopped tasks are FailedPrecondition, a gone one NotFound, bad resources InvalidArgument; none reaches the container', async () => {
+  const { service, containers } = setup();
+  const good = '{"memory":{"limit":268435456}}';
+  assert.is(await code(service.update(updateRequest('a', good))), 5);
+  await service.create(createRequest('a'));
+  assert.is(await code(service.update(updateRequest('a', good))), 9);
+  containers[0]!.hangs = true;
+  const starting = service.start(ref('a'));
+  await Promise.resolve();
+  assert.is(await code(service.update(updateRequest('a', good))), 9);
+  await service.kill({ id: 'a', execId: '', signal: 9, all: false } as never);
+  await starting.catch(() => {});
+  assert.is(await code(service.update(updateRequest('a', good))), 9);
+  await service.create(createRequest('b'));
+  await service.start(ref('b'));
+  assert.is(await code(service.update(updateRequest('b', '{"memory":{"limit":"256Mi"}}'))), 3);
+  assert.is(await code(service.update(create(api.UpdateTaskRequestSchema, { id: 'b' }))), 3);
+  containers[1]!.exit(0);
+  await service.wait(ref('b'));
+  assert.is(await code(service.update(updateRequest('b', good))), 9);
+  assert.equal(containers.map((c) => c.updates.length), [0, 0]);
+});
+
+test('update: the container\'s refusal (a shrink below usage) reaches the caller as it is', async () => {
+  const { service, containers } = setup();
+  await service.create(createRequest('a'));
+  await service.start(ref('a'));
+  containers[0]!.updateError = new ShimError(9, 'the memory limit of task a cannot go down');
+  assert.is(await code(service.update(updateRequest('a', '{"memory":{"limit":1048576}}'))), 9);
+  assert.is(service.state(ref('a')).status, 2, 'the task runs on');
 });
 
 test.run();

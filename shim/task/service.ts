@@ -8,6 +8,7 @@ import { TaskCreateSchema, TaskDeleteSchema, TaskExecAddedSchema, TaskExecStarte
 import type * as api from '../protocol/gen/task_pb.ts';
 import type { Container, ContainerFactory, ExecRunner } from './container.ts';
 import { TaskProcess, type DeleteResult } from './process.ts';
+import { decodeResources } from './resources.ts';
 
 interface Task {
   id: string;
@@ -238,6 +239,21 @@ export class TaskService {
 
   stats(request: api.StatsRequest): MessageInitShape<typeof api.StatsResponseSchema> {
     return { stats: this.#get(request.id).container.stats() };
+  }
+
+  // New limits for the container's cgroup, which only a running container has (a created one gets
+  // its cgroup at Start, from the spec, where containerd's CRI puts a created container's new limits).
+  async update(request: api.UpdateTaskRequest): Promise<Record<string, never>> {
+    const task = this.#get(request.id);
+    const resources = decodeResources(request.resources, task.id);
+    const { init } = task;
+    if (init.starting) throw failedPrecondition(`task ${task.id} is starting: update its resources once it runs`);
+    if (init.state !== 'running') {
+      const why = init.state === 'created' ? 'start it before updating its resources' : 'there is no running container to update; a new one takes its limits from its spec';
+      throw failedPrecondition(`task ${task.id} is ${init.state}: ${why}`);
+    }
+    await task.container.update(resources);
+    return {};
   }
 
   connect(request: api.ConnectRequest): MessageInitShape<typeof api.ConnectResponseSchema> {
