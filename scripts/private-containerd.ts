@@ -25,6 +25,8 @@ export interface PrivateContainerdOptions {
   config?: string;
   // Which containerd (default: WASMTS_CONTAINERD, else Debian's 1.6).
   version?: ContainerdVersion;
+  // Added to containerd's environment (which its shims inherit) at start().
+  env?: Record<string, string>;
 }
 
 export class PrivateContainerd {
@@ -91,7 +93,7 @@ export class PrivateContainerd {
       this.#holder!.stdout!.once('data', () => resolve());
       this.#holder!.once('exit', (code) => reject(new Error(`the mount namespace holder exited with ${code}: is this run as root?`)));
     });
-    await this.startContainerd();
+    await this.startContainerd(this.#options.env);
   }
 
   // `env` is added to containerd's environment, which its shims inherit.

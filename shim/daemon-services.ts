@@ -22,9 +22,16 @@ const DEFAULT_LAYER_CACHE = '/var/lib/wasmts/layers';
 // Components as the runner loads them (transpiled), by digest and jco version, node-wide.
 const DEFAULT_COMPONENT_CACHE = '/var/lib/wasmts/components';
 const DEFAULT_COMPONENT_CACHE_MB = 2048;
+// How long Shutdown waits for the last spans to reach the collector.
+const TRACE_FLUSH_MS = 5_000;
 
-export function startServices(flags: ShimFlags, version: string, listener: net.Server, early: net.Socket[]): void {
+export async function startServices(flags: ShimFlags, version: string, listener: net.Server, early: net.Socket[]): Promise<void> {
   const log = createLogger(fifoSink(join(flags.bundle, 'log')), flags.debug, { runtime: 'io.containerd.wasmts.v1', group: flags.id });
+  // Tracing is loaded only when an OTLP endpoint is set (in containerd's environment, which shims
+  // inherit), and before the first call is read, so that the pod's first Create is traced too.
+  const tracing = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    ? await (await import('./tracing/start.ts')).startTracing(process.env, version, log, { 'containerd.shim.group': flags.id, 'containerd.namespace': flags.namespace })
+    : undefined;
   const ttrpcAddress = process.env.TTRPC_ADDRESS || `${flags.address}.ttrpc`;
   const events = new EventPublisher({ namespace: flags.namespace, transport: ttrpcTransport(ttrpcAddress), log });
   let runner: RunnerFiles | undefined;
@@ -52,6 +59,7 @@ export function startServices(flags: ShimFlags, version: string, listener: net.S
     await service.cleanupAll();
     await server.close();
     await events.drain();
+    await tracing?.shutdown(TRACE_FLUSH_MS);
     process.exit(0);
   };
   const service = new TaskService({

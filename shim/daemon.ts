@@ -36,5 +36,5 @@ export async function serve(flags: ShimFlags, version: string): Promise<void> {
   }
   tellStarter('ok\n');
   const { startServices } = await import('./daemon-services.ts');
-  startServices(flags, version, server, early);
+  await startServices(flags, version, server, early);
 }

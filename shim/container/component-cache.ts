@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'n
 import { join } from 'node:path';
 import { MANIFEST_FILE, parseManifest, type ComponentManifest } from '../../runtime/component/cache-format.ts';
 import type { Logger } from '../log.ts';
+import { inSpan } from '../tracing/api.ts';
 import { selfCommand } from '../self.ts';
 
 declare const JCO_VERSION: string;
@@ -187,7 +188,8 @@ export class ComponentCache {
       await rm(staging, { recursive: true, force: true });
       const started = performance.now();
       try {
-        await runTranspile(this.#options.self ?? selfCommand(), hostPath, staging, this.#jco, label);
+        const attributes = { 'wasmts.component': label, 'wasmts.component.sha256': sha256, 'wasmts.jco.version': this.#jco };
+        await inSpan('component transpile', { attributes }, () => runTranspile(this.#options.self ?? selfCommand(), hostPath, staging, this.#jco, label));
         const manifest = await validEntry(staging, wanted);
         if (!manifest) throw new ComponentError(`transpiling ${label} left an incomplete cache entry in ${staging}`);
         await rm(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { EmptySchema } from '@bufbuild/protobuf/wkt';
 import * as api from '../protocol/gen/containerd_api_pb.ts';
+import { startSpan, type Attributes, type Span } from '../tracing/api.ts';
 
 const CALL_TIMEOUT_MS = 30_000;
 // Blobs stream in 1 MiB chunks; a guest can be far larger than grpc-js's 4 MiB default.
@@ -28,16 +29,26 @@ export class ContainerdApi {
     this.#namespace = namespace;
   }
 
-  #metadata(): grpc.Metadata {
+  // containerd 2.x's gRPC server reads `traceparent`: its spans for this call join ours.
+  #metadata(span: Span): grpc.Metadata {
     const metadata = new grpc.Metadata();
     metadata.set('containerd-namespace', this.#namespace);
     if (this.#lease) metadata.set('containerd-lease', this.#lease);
+    if (span.traceparent) metadata.set('traceparent', span.traceparent);
     return metadata;
   }
 
+  // A client span named as containerd's otelgrpc names its server span (`containerd.services.images.v1.Images/Get`).
+  #span(path: string, attributes: Attributes = {}): Span {
+    const [service, method] = path.slice(1).split('/') as [string, string];
+    return startSpan(path.slice(1), { kind: 'client', attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method, 'containerd.namespace': this.#namespace, ...attributes } });
+  }
+
   #unary<I extends DescMessage, O extends DescMessage>(path: string, input: I, output: O, request: MessageInitShape<I>): Promise<MessageShape<O>> {
+    const span = this.#span(path);
     return new Promise((resolve, reject) => {
-      this.#client.makeUnaryRequest(path, (m: MessageShape<I>) => Buffer.from(toBinary(input, m)), (b: Buffer) => fromBinary(output, b), create(input, request), this.#metadata(), { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) => {
+      this.#client.makeUnaryRequest(path, (m: MessageShape<I>) => Buffer.from(toBinary(input, m)), (b: Buffer) => fromBinary(output, b), create(input, request), this.#metadata(span), { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) => {
+        span.end(error ?? undefined);
         if (error) reject(new ContainerdApiError(path.slice(path.lastIndexOf('.') + 1), error));
         else resolve(response!);
       });
@@ -69,30 +80,40 @@ export class ContainerdApi {
     };
   }
 
-  // The blob's bytes as containerd streams them.
-  async *read(digest: string): AsyncGenerator<Uint8Array> {
+  // The blob's bytes as containerd streams them; `blob` says what it is (manifest, config, layer).
+  async *read(digest: string, blob: string): AsyncGenerator<Uint8Array> {
+    const path = '/containerd.services.content.v1.Content/Read';
+    const span = this.#span(path, { 'oci.blob': blob, 'oci.digest': digest });
+    let bytes = 0;
     const stream = this.#client.makeServerStreamRequest(
-      '/containerd.services.content.v1.Content/Read',
+      path,
       (m: api.ReadContentRequest) => Buffer.from(toBinary(api.ReadContentRequestSchema, m)),
       (b: Buffer) => fromBinary(api.ReadContentResponseSchema, b),
       create(api.ReadContentRequestSchema, { digest }),
-      this.#metadata(),
+      this.#metadata(span),
       { deadline: Date.now() + 10 * 60_000 },
     );
+    let failure: unknown;
     try {
-      for await (const chunk of stream as AsyncIterable<api.ReadContentResponse>) yield chunk.data;
+      for await (const chunk of stream as AsyncIterable<api.ReadContentResponse>) {
+        bytes += chunk.data.length;
+        yield chunk.data;
+      }
     } catch (error) {
-      throw new ContainerdApiError('Read', error as grpc.ServiceError);
+      failure = new ContainerdApiError('Read', error as grpc.ServiceError);
+      throw failure;
     } finally {
       // A reader that stopped early (a limit, a failed write) stops containerd's stream too.
       stream.cancel();
+      span.setAttributes({ 'oci.bytes': bytes });
+      span.end(failure);
     }
   }
 
-  async readAll(digest: string, limit: number): Promise<Uint8Array> {
+  async readAll(digest: string, limit: number, blob: string): Promise<Uint8Array> {
     const chunks: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of this.read(digest)) {
+    for await (const chunk of this.read(digest, blob)) {
       size += chunk.length;
       if (size > limit) throw new Error(`blob ${digest} is larger than ${limit} bytes`);
       chunks.push(chunk);

@@ -14,6 +14,7 @@ import { extract } from 'tar-stream';
 import { isIndex } from '../../oci/media-types.ts';
 import { cacheName, checkDigest, guestLayer, ImageSourceError, parseJson, pickManifest, type ConfigJson, type Descriptor, type ManifestJson } from '../../oci/wasm-source.ts';
 import { ContainerdApi, ContainerdApiError } from './api-client.ts';
+import { inSpan } from '../tracing/api.ts';
 import { fileError } from '../write-file.ts';
 
 const JSON_LIMIT = 4 << 20;
@@ -40,17 +41,26 @@ export interface ImageGuestOptions {
 // One read per layer at a time in this daemon; the cache serves the rest.
 const reading = new Map<string, Promise<void>>();
 
-export async function imageGuest(options: ImageGuestOptions): Promise<ImageGuest | undefined> {
+// One span, `image guest`, holds the content store's reads: container -> image -> manifest -> layer.
+export function imageGuest(options: ImageGuestOptions): Promise<ImageGuest | undefined> {
+  return inSpan('image guest', { attributes: { 'container.id': options.containerId } }, async (span) => {
+    const guest = await readImageGuest(options);
+    span.setAttributes({ 'oci.image': guest?.image, 'oci.digest': guest?.layer.digest, 'oci.media_type': guest?.layer.mediaType, 'wasmts.layer.cached': guest?.cached });
+    return guest;
+  });
+}
+
+async function readImageGuest(options: ImageGuestOptions): Promise<ImageGuest | undefined> {
   const client = new ContainerdApi(options.socket, options.namespace);
   let image = '';
   try {
     image = await client.containerImage(options.containerId);
     if (!image) return undefined;
-    const manifestAt = async (digest: string) => parseJson<ManifestJson>(await client.readAll(digest, JSON_LIMIT), `the manifest of image ${image}`);
+    const manifestAt = async (digest: string) => parseJson<ManifestJson>(await client.readAll(digest, JSON_LIMIT, 'manifest'), `the manifest of image ${image}`);
     const target = await client.imageTarget(image);
     let manifest = await manifestAt(target.digest);
     if (isIndex(target.mediaType) || manifest.manifests) manifest = await manifestAt(pickManifest(manifest, image).digest);
-    const config = manifest.config ? parseJson<ConfigJson>(await client.readAll(manifest.config.digest, JSON_LIMIT), `the config of image ${image}`) : {};
+    const config = manifest.config ? parseJson<ConfigJson>(await client.readAll(manifest.config.digest, JSON_LIMIT, 'config'), `the config of image ${image}`) : {};
     const found = guestLayer(manifest, config, image);
     if (!found || (found.kind === 'tar' && !options.tarLayers)) return undefined;
     const hostPath = join(options.cacheDir, 'sha256', `${cacheName(found.layer, image)}.wasm`);
@@ -90,7 +100,7 @@ async function readLayer(client: ContainerdApi, kind: 'wasm' | 'tar', layer: Des
   const release = await client.lease(`wasmts-${containerId}-${randomBytes(4).toString('hex')}`, [layer.digest], LEASE_TTL_MS);
   const hash = createHash('sha256');
   try {
-    const source = Readable.from(client.read(layer.digest));
+    const source = Readable.from(client.read(layer.digest, 'layer'));
     const writing = kind === 'wasm' ? pipeline(source, hashing(hash), createWriteStream(staging, { mode: 0o644 })) : extractSingleWasm([source, hashing(hash)], layer, image, staging);
     await writing.catch((error: NodeJS.ErrnoException) => {
       // A write that failed (a full disk) is the cache's problem, not the image's.

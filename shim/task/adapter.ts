@@ -5,26 +5,29 @@ import { EmptySchema } from '@bufbuild/protobuf/wkt';
 import { Router, unary, type Handler } from '../ttrpc/dispatch.ts';
 import * as api from '../protocol/gen/task_pb.ts';
 import type { TaskService } from './service.ts';
+import { traced } from './traced-call.ts';
 
 export const TASK_SERVICES = ['containerd.task.v2.Task', 'containerd.task.v3.Task'];
 
+// Calls that change a task are spans (shim/tracing); Wait (as long as its process), State and Stats
+// (polled) are not.
 export function taskRouter(service: TaskService, onShutdown: () => void): Router {
   const router = new Router();
   const add = (method: string, handler: Handler) => {
     for (const service of TASK_SERVICES) router.add(service, method, handler);
   };
-  add('Create', unary(api.CreateTaskRequestSchema, api.CreateTaskResponseSchema, (r) => service.create(r)));
-  add('Start', unary(api.StartRequestSchema, api.StartResponseSchema, (r) => service.start(r)));
+  add('Create', unary(api.CreateTaskRequestSchema, api.CreateTaskResponseSchema, traced((r) => service.create(r))));
+  add('Start', unary(api.StartRequestSchema, api.StartResponseSchema, traced((r) => service.start(r))));
   add('State', unary(api.StateRequestSchema, api.StateResponseSchema, (r) => service.state(r)));
   add('Wait', unary(api.WaitRequestSchema, api.WaitResponseSchema, (r, context) => service.wait(r, context.signal)));
-  add('Kill', unary(api.KillRequestSchema, EmptySchema, (r) => service.kill(r)));
-  add('Delete', unary(api.DeleteRequestSchema, api.DeleteResponseSchema, (r) => service.delete(r)));
+  add('Kill', unary(api.KillRequestSchema, EmptySchema, traced((r) => service.kill(r))));
+  add('Delete', unary(api.DeleteRequestSchema, api.DeleteResponseSchema, traced((r) => service.delete(r))));
   add('Pids', unary(api.PidsRequestSchema, api.PidsResponseSchema, (r) => service.pids(r)));
   add('Stats', unary(api.StatsRequestSchema, api.StatsResponseSchema, (r) => service.stats(r)));
   add('Connect', unary(api.ConnectRequestSchema, api.ConnectResponseSchema, (r) => service.connect(r)));
-  add('CloseIO', unary(api.CloseIORequestSchema, EmptySchema, (r) => service.closeIO(r)));
-  add('Exec', unary(api.ExecProcessRequestSchema, EmptySchema, (r) => service.exec(r)));
-  add('ResizePty', unary(api.ResizePtyRequestSchema, EmptySchema, (r) => service.resizePty(r)));
+  add('CloseIO', unary(api.CloseIORequestSchema, EmptySchema, traced((r) => service.closeIO(r))));
+  add('Exec', unary(api.ExecProcessRequestSchema, EmptySchema, traced((r) => service.exec(r))));
+  add('ResizePty', unary(api.ResizePtyRequestSchema, EmptySchema, traced((r) => service.resizePty(r))));
   add('Shutdown', unary(api.ShutdownRequestSchema, EmptySchema, (r) => {
     if (service.shutdown(r)) setImmediate(onShutdown);
     return {};

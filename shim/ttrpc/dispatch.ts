@@ -8,6 +8,8 @@ import { decodeRequest, encodeResponse } from './codec.ts';
 // metadata (containerd sends its namespace as `containerd-namespace-ttrpc`), and a signal that aborts
 // when the request's deadline passes or its connection goes.
 export interface CallContext {
+  service: string;
+  method: string;
   metadata: Map<string, string[]>;
   namespace: string;
   signal: AbortSignal;
@@ -61,7 +63,7 @@ export async function dispatch(router: Router, requestBytes: Uint8Array, connect
     for (const { key, value } of request.metadata) metadata.set(key, [...(metadata.get(key) ?? []), value]);
     const timeoutMs = Number(request.timeoutNano / 1_000_000n);
     const signal = timeoutMs > 0 ? AbortSignal.any([connection, AbortSignal.timeout(timeoutMs)]) : connection;
-    return encodeResponse({ payload: await handler(request.payload, { metadata, namespace: metadata.get(NAMESPACE_METADATA)?.[0] ?? '', signal }) });
+    return encodeResponse({ payload: await handler(request.payload, { service: request.service, method: request.method, metadata, namespace: metadata.get(NAMESPACE_METADATA)?.[0] ?? '', signal }) });
   } catch (error) {
     return encodeResponse(toStatus(error));
   }
