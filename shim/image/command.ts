@@ -3,6 +3,7 @@
 // file (what `ctr images import --platform wasip1/wasm` and CRI pulls run), or with --artifact a
 // CNCF wasm artifact (config application/vnd.wasm.config.v0+json, the file as an application/wasm
 // layer). Written as an importable archive, or pushed to a registry.
+// `image example NAME --output FILE`: a small module to try that with (example.ts).
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { kindOfHeader } from '../../oci/classify.ts';
@@ -22,8 +23,10 @@ export interface BuildOptions {
 
 const USAGE = 'image build FILE --tag REF [--artifact] [--output FILE.tar | --push] [--plain-http] [--username USER] (see containerd-shim-wasmts-v1 help image)';
 
+const EXAMPLE_USAGE = 'image example NAME --output FILE.wasm';
+
 export function parseImageArgs(args: string[]): BuildOptions {
-  if (args[0] !== 'build') throw new Error(`image ${args[0] ?? ''} is not a command: ${USAGE}`);
+  if (args[0] !== 'build') throw new Error(`image ${args[0] ?? ''} is not a command: ${USAGE}, or ${EXAMPLE_USAGE}`);
   let file: string | undefined;
   const options: Partial<BuildOptions> = { artifact: false, push: false, plainHttp: false };
   for (let i = 1; i < args.length; i++) {
@@ -47,7 +50,19 @@ export function parseImageArgs(args: string[]): BuildOptions {
   return { ...options, file } as BuildOptions;
 }
 
+async function writeExample(args: string[], log: (line: string) => void): Promise<void> {
+  const { EXAMPLES } = await import('./example.ts');
+  const [, name, flag, output] = args;
+  const example = name === undefined ? undefined : EXAMPLES[name];
+  if (!example || flag !== '--output' || !output || args.length !== 4) {
+    throw new Error(`${EXAMPLE_USAGE}; the examples: ${Object.entries(EXAMPLES).map(([key, { about }]) => `${key} (${about})`).join(', ')}`);
+  }
+  await writeFile(output, example.module());
+  log(`wrote ${output}: build an image of it with containerd-shim-wasmts-v1 image build ${output} --tag REF --push`);
+}
+
 export async function imageCommand(args: string[], log: (line: string) => void): Promise<void> {
+  if (args[0] === 'example') return writeExample(args, log);
   const options = parseImageArgs(args);
   const reference = options.push ? parseReference(options.tag) : undefined;
   const bytes = await readFile(options.file);
