@@ -5,7 +5,7 @@ NODE := node --no-warnings
 BINARY := dist/containerd-shim-wasmts-v1
 SOURCES := $(shell find shim runtime oci \( -name '*.ts' -o -name '*_pb.js' \) -not -name '*.spec.ts') package.json scripts/build.ts configs/kubernetes/runtimeclass.yaml
 
-.PHONY: setup build typecheck test test-unit test-e2e demo bench proto release clean
+.PHONY: setup build typecheck test test-unit test-e2e test-vm demo bench proto release clean
 
 setup:
 	bash scripts/setup.sh
@@ -27,6 +27,10 @@ test-unit: setup
 
 test-e2e: build
 	$(NODE) test/run.ts e2e
+
+# cgroup v2 + systemd checks in a Debian 12 VM under qemu (image built once into the test cache).
+test-vm: build
+	$(NODE) test/run.ts vm
 
 demo: build
 	$(NODE) scripts/demo.ts

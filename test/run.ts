@@ -3,7 +3,9 @@
 // End-to-end files run once per containerd version (WASMTS_CONTAINERD_VERSIONS=1.6,2.3 narrows it),
 // versions side by side (WASMTS_E2E_JOBS at a time, default 2), each file's output printed whole
 // when it ends, under a header naming the version.
-// Usage: node test/run.ts unit|e2e|all [filter]
+// `vm` boots the cgroup v2 + systemd VM (test/vm/suite.ts), which runs `vm-guest`: the test/vm files,
+// once per containerd version and driver of VM_PASSES. `all` is unit, e2e, then vm.
+// Usage: node test/run.ts unit|e2e|vm|all [filter]
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -31,6 +33,7 @@ const jobs = Math.max(1, Number(process.env.WASMTS_E2E_JOBS || 2));
 // A file that hangs (a handle left open) fails instead of holding CI to its time limit.
 const UNIT_TIMEOUT_MS = 120_000;
 const E2E_TIMEOUT_MS = 900_000;
+const VM_FILE_TIMEOUT_MS = 1_200_000;
 
 interface Outcome {
   label: string;
@@ -82,6 +85,19 @@ if (kind === 'e2e' || kind === 'all') {
     if (running.size >= jobs) await Promise.race(running);
   }
   await Promise.all(running);
+}
+if (kind === 'vm-guest') {
+  const { VM_PASSES } = await import('./vm/suite.ts');
+  for (const pass of VM_PASSES) {
+    for (const file of selected(find(join(root, 'test/vm'), '.vm.ts'))) {
+      outcomes.push(await runFile(file, `${relative(root, file)} (containerd ${pass.containerd}, ${pass.driver})`, { WASMTS_CONTAINERD: pass.containerd, WASMTS_VM_DRIVER: pass.driver }, VM_FILE_TIMEOUT_MS, true));
+    }
+  }
+}
+if (kind === 'vm' || kind === 'all') {
+  const { runVmSuite } = await import('./vm/suite.ts');
+  process.stdout.write('\n# test/vm (cgroup v2 + systemd, in a VM)\n');
+  outcomes.push({ label: 'test/vm', ...(await runVmSuite((text) => process.stdout.write(text))) });
 }
 const passed = outcomes.reduce((sum, o) => sum + o.passed, 0);
 const failed = outcomes.reduce((sum, o) => sum + o.failed, 0);

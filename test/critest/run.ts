@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CriNode } from '../e2e/cri-node.ts';
+import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { readReport, type SpecOutcome } from './report.ts';
 
 const CACHE = process.env.WASMTS_TEST_CACHE || '/var/cache/wasmts-test';
@@ -22,14 +22,17 @@ export interface CritestRun {
   output: string;
 }
 
-export async function runCritest(node: CriNode, handler: string, reportPath: string): Promise<CritestRun> {
+// A private containerd, or the test VM's own (which runs critest where it runs).
+export type CritestTarget = Pick<PrivateContainerd, 'spawnInside' | 'socket'>;
+
+export async function runCritest(containerd: CritestTarget, handler: string, reportPath: string): Promise<CritestRun> {
   if (!existsSync(join(CRI_TOOLS_BIN, 'critest'))) throw new Error(`critest is not in ${CRI_TOOLS_BIN}: run bash scripts/cri-tools.sh (make setup)`);
   const started = performance.now();
   // ginkgo, which runs the parallel specs, is found on PATH.
-  const child = node.containerd.spawnInside('env', [
+  const child = containerd.spawnInside('env', [
     `PATH=${CRI_TOOLS_BIN}:${process.env.PATH}`,
     'critest',
-    `--runtime-endpoint=unix://${node.containerd.socket}`,
+    `--runtime-endpoint=unix://${containerd.socket}`,
     `--runtime-handler=${handler}`,
     `--parallel=${PARALLEL}`,
     `--ginkgo.json-report=${reportPath}`,

@@ -8,9 +8,10 @@ import { before } from '../before.ts';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCritestImages, writeMirrorHosts } from '../critest/images.ts';
-import { compare, count, type SpecOutcome } from '../critest/report.ts';
+import { count, type SpecOutcome } from '../critest/report.ts';
+import { critestProblems } from '../critest/verdict.ts';
 import { CRI_TOOLS_BIN, CRI_TOOLS_VERSION, runCritest } from '../critest/run.ts';
-import { containerdLimits, introspectsEveryHandler } from '../critest/containerd-limits.ts';
+import { introspectsEveryHandler } from '../critest/containerd-limits.ts';
 import { startCriNode, stopCriNode, type CriNode } from './cri-node.ts';
 import { HANDLER } from './kubelet.ts';
 
@@ -29,7 +30,7 @@ test.after(() => stopCriNode(node, work));
 const summary = (outcomes: Map<string, SpecOutcome>) => `${count(outcomes, 'passed')} passed, ${count(outcomes, 'failed') + count(outcomes, 'timedout') + count(outcomes, 'panicked')} failed, ${count(outcomes, 'skipped')} skipped`;
 
 test(`critest ${CRI_TOOLS_VERSION} on the runc handler: the reference`, async () => {
-  const run = await runCritest(node, 'runc', join(work, 'runc.json'));
+  const run = await runCritest(node.containerd, 'runc', join(work, 'runc.json'));
   runc = run.outcomes;
   console.log(`critest runc (containerd ${node.containerd.version.name}): ${summary(runc)} in ${run.seconds} s`);
   for (const [name, outcome] of runc) if (outcome.state !== 'passed' && outcome.state !== 'skipped') console.log(`  runc ${outcome.state}: ${name}: ${outcome.failure}`);
@@ -52,16 +53,9 @@ test('CRI gives the wasmts handler the features it gives runc (recursive read-on
 });
 
 test(`critest ${CRI_TOOLS_VERSION} on wasmts: what runc passes passes, but for containerd's own limits (listed exactly)`, async () => {
-  const run = await runCritest(node, HANDLER, join(work, 'wasmts.json'));
+  const run = await runCritest(node.containerd, HANDLER, join(work, 'wasmts.json'));
   console.log(`critest wasmts (containerd ${node.containerd.version.name}): ${summary(run.outcomes)} in ${run.seconds} s`);
-  const limits = containerdLimits(node.containerd.version);
-  const result = compare(runc, run.outcomes, limits);
-  for (const name of result.excludedButFailingForReference) console.log(`  listed, and does not pass on runc either here: ${name}`);
-  const problems = [
-    ...result.regressions.map((r) => `passes on runc, ${r.outcome?.state ?? 'missing'} on wasmts: ${r.name}: ${r.outcome?.failure ?? ''}`),
-    ...result.excludedButPassing.map((name) => `listed as a containerd limit but passes on wasmts (take it off containerdLimits): ${name}`),
-    ...result.excludedUnknown.map((name) => `listed as a containerd limit but critest has no such spec: ${name}`),
-  ];
+  const problems = critestProblems(runc, run.outcomes, node.containerd.version, (line) => console.log(line));
   assert.equal(problems, []);
 });
 

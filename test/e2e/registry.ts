@@ -5,6 +5,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrivateContainerd } from '../../scripts/private-containerd.ts';
 
+// Where the registry runs: a private containerd's namespaces, or a node of its own (the test VM).
+export type Place = Pick<PrivateContainerd, 'spawnInside' | 'exec'>;
+
 export const REGISTRY = '127.0.0.1:5000';
 
 // containerd (CRI and, on 2.x, the transfer service) reaches the registry over plain HTTP: a hosts.toml
@@ -16,11 +19,11 @@ export function writeRegistryHosts(dir: string): string {
 }
 
 export class PrivateRegistry {
-  readonly #containerd: PrivateContainerd;
+  readonly #containerd: Place;
   readonly #dir: string;
   #process: ChildProcess | undefined;
 
-  constructor(containerd: PrivateContainerd, dir: string) {
+  constructor(containerd: Place, dir: string) {
     this.#containerd = containerd;
     this.#dir = dir;
   }
