@@ -32,7 +32,7 @@ export function taskRouter(service: TaskService, onShutdown: () => void): Router
     if (service.shutdown(r)) setImmediate(onShutdown);
     return {};
   }));
-  add('Update', unary(api.UpdateTaskRequestSchema, EmptySchema, (r) => service.update(r)));
+  add('Update', unary(api.UpdateTaskRequestSchema, EmptySchema, traced((r) => service.update(r))));
   const unsupported = (method: string, why: string) => add(method, async () => service.unsupported(method, why));
   unsupported('Pause', 'pausing tasks is not implemented yet');
   unsupported('Resume', 'pausing tasks is not implemented yet');

@@ -6,7 +6,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { before } from '../before.ts';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
+import { pidsMatching } from '../../scripts/processes.ts';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
 import { Jaeger, parentOf, tag, type JaegerSpan } from './jaeger.ts';
@@ -37,6 +40,15 @@ test.after(async () => {
   await containerd?.stop();
   await jaeger.stop();
 });
+
+// A port nothing listens on: bound, read, closed.
+const closedPort = () => new Promise<number>((resolve) => {
+  const server = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as net.AddressInfo;
+    server.close(() => resolve(port));
+  });
+});
+const shimGone = (id: string) => pidsMatching((cmdline) => cmdline.includes('containerd-shim-wasmts-v1') && cmdline.includes(containerd.socket) && cmdline.includes(id)).length === 0;
 
 const joinsContainerd = () => containerd.version.major >= 2;
 const ours = (spans: JaegerSpan[]) => spans.filter((s) => s.serviceName === SERVICE);
@@ -132,6 +144,22 @@ test('a failed Create is an ERROR span with the message; the content-store reads
     const served = await until(async () => (await jaeger.spans(SERVICE, { 'container.id': id })).find((s) => s.serviceName === 'containerd' && parentOf(s) === imagesGet.spanID), 'containerd\'s span for Images/Get');
     assert.is(served.traceID, create.traceID);
   }
+});
+
+test('a collector that is down costs nothing but a warning, once per daemon', async () => {
+  await containerd.stopContainerd();
+  await containerd.startContainerd({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await closedPort()}`, OTEL_BSP_SCHEDULE_DELAY: '100' });
+  const id = newId('down');
+  const run = await containerd.ctr(['run', '--rm', ...WASM, WASM_TEST_IMAGE, id, '/app/hello.wasm', 'still']);
+  assert.is(run.code, 0, run.stderr);
+  assert.match(run.stdout, 'arg[1]=still');
+  const lines = () => readFileSync(containerd.logPath, 'utf8').split('\n').filter((l) => l.includes(`group=${id}`) && l.includes('exporting spans failed'));
+  // The daemon has exited (ctr run --rm ends with Delete and Shutdown) once its shutdown flush failed too.
+  await until(() => lines().length >= 2 && shimGone(id), `${id}'s daemon to fail its exports and exit`);
+  const warnings = lines().filter((l) => l.includes('level=warn'));
+  assert.is(warnings.length, 1, lines().join('\n'));
+  assert.match(warnings[0]!, 'later failures are logged at debug');
+  assert.match(warnings[0]!, 'cannot reach the OTLP endpoint');
 });
 
 test.run();
