@@ -146,6 +146,16 @@ test('a failed Create is an ERROR span with the message; the content-store reads
   }
 });
 
+test('OTEL_EXPORTER_OTLP_PROTOCOL=grpc exports to the collector\'s gRPC port', async () => {
+  await containerd.stopContainerd();
+  await containerd.startContainerd({ OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpGrpc, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_BSP_SCHEDULE_DELAY: '100' });
+  const id = newId('grpc');
+  const run = await containerd.ctr(['run', '--rm', ...WASM, WASM_TEST_IMAGE, id, '/app/hello.wasm']);
+  assert.is(run.code, 0, run.stderr);
+  const spans = await spansOf(id, ['/Create', '/Start', '/Delete']);
+  assert.is(tag(named(spans, '/Create')[0]!, 'container.id'), id);
+});
+
 test('a collector that is down costs nothing but a warning, once per daemon', async () => {
   await containerd.stopContainerd();
   await containerd.startContainerd({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await closedPort()}`, OTEL_BSP_SCHEDULE_DELAY: '100' });
