@@ -31,6 +31,7 @@ export async function startServices(flags: ShimFlags, version: string, listener:
   // inherit), and before the first call is read, so that the pod's first Create is traced too.
   const tracing = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
     ? await (await import('./tracing/start.ts')).startTracing(process.env, version, log, { 'containerd.shim.group': flags.id, 'containerd.namespace': flags.namespace })
+      .catch((error: Error) => void log.warn('tracing is off', { error: error.message }))
     : undefined;
   const ttrpcAddress = process.env.TTRPC_ADDRESS || `${flags.address}.ttrpc`;
   const events = new EventPublisher({ namespace: flags.namespace, transport: ttrpcTransport(ttrpcAddress), log });

@@ -33,7 +33,7 @@ test('the queue is bounded: spans past it are dropped and reported', async () =>
   for (const name of ['a', 'b', 'c', 'd']) batch.add(span(name));
   await batch.flush(1000);
   assert.equal(batches, [['a', 'b']]);
-  assert.equal(errors, [['2 spans dropped: the export queue (2) was full', true]]);
+  assert.equal(errors, [['2 spans dropped: the export queue (2) was full; raise OTEL_BSP_MAX_QUEUE_SIZE if the collector keeps up', true]]);
 });
 
 test('failures are reported, the first one marked first, and never thrown', async () => {

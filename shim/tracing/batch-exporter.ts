@@ -50,7 +50,7 @@ export class BatchExporter {
     await this.#sending;
     this.#sending = undefined;
     if (this.#dropped > 0) {
-      this.#fail(new Error(`${this.#dropped} spans dropped: the export queue (${this.#options.maxQueue}) was full`));
+      this.#fail(new Error(`${this.#dropped} spans dropped: the export queue (${this.#options.maxQueue}) was full; raise OTEL_BSP_MAX_QUEUE_SIZE if the collector keeps up`));
       this.#dropped = 0;
     }
     if (this.#queue.length > 0) this.#schedule(this.#queue.length >= this.#options.maxBatch ? 0 : this.#options.delayMs);

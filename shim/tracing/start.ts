@@ -35,14 +35,9 @@ export function resourceAttributes(config: TracingConfig, version: string, extra
   };
 }
 
+// Throws for settings it cannot honour: the daemon then runs without tracing.
 export async function startTracing(env: NodeJS.ProcessEnv, version: string, log: Logger, extra: Attributes): Promise<Tracing | undefined> {
-  let config: TracingConfig | undefined;
-  try {
-    config = tracingConfig(env);
-  } catch (error) {
-    log.warn('tracing is off', { error: (error as Error).message });
-    return undefined;
-  }
+  const config = tracingConfig(env);
   if (!config) return undefined;
   const resource = resourceAttributes(config, version, extra);
   // grpc-js is loaded for grpc only: http/protobuf needs nothing but fetch.
@@ -51,7 +46,7 @@ export async function startTracing(env: NodeJS.ProcessEnv, version: string, log:
     ...config.batch,
     send: (spans) => transport.send(encodeExport(resource, spans, version)),
     onError: (error, first) => {
-      if (first) log.warn('exporting spans failed; later failures are logged at debug', { error: error.message, endpoint: config.endpoint });
+      if (first) log.warn('exporting spans failed (spans are dropped until the collector answers; check OTEL_EXPORTER_OTLP_ENDPOINT in containerd\'s environment); later failures are logged at debug', { error: error.message, endpoint: config.endpoint });
       else log.debug('exporting spans failed', { error: error.message });
     },
   });
