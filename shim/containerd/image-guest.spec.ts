@@ -14,6 +14,9 @@ import { layerTar } from '../../oci/image.ts';
 import { MEDIA } from '../../oci/media-types.ts';
 import * as api from '../protocol/gen/containerd_api_pb.ts';
 import { imageGuest } from './image-guest.ts';
+import { installTracer } from '../tracing/api.ts';
+import { RecordingTracer, type FinishedSpan } from '../tracing/recording-tracer.ts';
+import { formatTraceparent } from '../tracing/traceparent.ts';
 
 const dir = mkdtempSync('/tmp/wasmts-image-guest-');
 const socket = join(dir, 'containerd.sock');
@@ -22,6 +25,8 @@ const images = new Map<string, { mediaType: string; digest: string }>();
 const containers = new Map<string, string>();
 const reads: string[] = [];
 const leases = new Set<string>();
+// The trace context each Containers/Get came with (containerd 2.x's gRPC server reads it).
+const traceparents: (string | undefined)[] = [];
 let corrupt = '';
 
 const digestOf = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -52,6 +57,7 @@ server.addService({
 } as unknown as grpc.ServiceDefinition, {
   get: (call: grpc.ServerUnaryCall<api.GetContainerRequest, unknown>, done: grpc.sendUnaryData<unknown>) => {
     assert.is(call.metadata.get('containerd-namespace')[0], 'k8s.io');
+    traceparents.push(call.metadata.get('traceparent')[0] as string | undefined);
     const image = containers.get(call.request.id);
     if (image === undefined) done(notFound(`container ${call.request.id}`));
     else done(null, create(api.GetContainerResponseSchema, { container: { id: call.request.id, image } }));
@@ -143,6 +149,31 @@ test('containerd out of reach, or an unknown container, is an error naming the s
   const unknown = await imageGuest(options('no-such-container')).catch((e: Error) => e);
   assert.match(String(unknown), 'container no-such-container not found');
   assert.not.ok(existsSync(join(dir, 'cache', 'sha256', 'x')));
+});
+
+test('traced, the reads are client spans under one image guest span, and containerd is sent their context', async () => {
+  const spans: FinishedSpan[] = [];
+  installTracer(new RecordingTracer((span) => spans.push(span)));
+  const traced = Uint8Array.of(...module, 0x7b);
+  addImage('reg/traced:v1', 'tr1', [{ mediaType: MEDIA.wasm, bytes: traced }], { os: 'wasip1', architecture: 'wasm' });
+  traceparents.length = 0;
+  await imageGuest(options('tr1'));
+  const guest = spans.find((s) => s.name === 'image guest')!;
+  assert.equal([guest.attributes['oci.image'], guest.attributes['oci.digest'], guest.attributes['wasmts.layer.cached']], ['reg/traced:v1', digestOf(traced), false]);
+  const children = spans.filter((s) => s.parentSpanId && Buffer.from(s.parentSpanId).equals(Buffer.from(guest.context.spanId)));
+  assert.equal(children.map((s) => `${s.name.replace(/^containerd\.services\./, '')}${s.attributes['oci.blob'] ? ` ${String(s.attributes['oci.blob'])}` : ''}`), [
+    'containers.v1.Containers/Get',
+    'images.v1.Images/Get',
+    'content.v1.Content/Read manifest',
+    'content.v1.Content/Read config',
+    'leases.v1.Leases/Create',
+    'leases.v1.Leases/AddResource',
+    'content.v1.Content/Read layer',
+    'leases.v1.Leases/Delete',
+  ]);
+  const layer = children.find((s) => s.attributes['oci.blob'] === 'layer')!;
+  assert.equal([layer.kind, layer.attributes['oci.digest'], layer.attributes['oci.bytes'], layer.error], ['client', digestOf(traced), traced.length, undefined]);
+  assert.equal(traceparents, [formatTraceparent(children[0]!.context)]);
 });
 
 test.run();
