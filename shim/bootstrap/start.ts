@@ -45,8 +45,13 @@ const descriptorOf = (server: net.Server) => (server as unknown as { _handle: { 
 
 // child_process is loaded only here: for every container after a pod's first, the daemon exists and
 // `start` just prints its address (containerd runs `start` once per container).
-// Resolves with the daemon's pid once it serves.
-async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, socket: string): Promise<{ pid: number; ready: Promise<void> }> {
+interface SpawnedDaemon {
+  ready: Promise<void>;
+  // Kills the daemon, and once it is gone (its copy of the socket closed with it), removes the socket.
+  abandon(): Promise<void>;
+}
+
+async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, socket: string): Promise<SpawnedDaemon> {
   const { spawn } = await import('node:child_process');
   const self = selfCommand();
   const args = [...self.args, '-namespace', flags.namespace, '-address', flags.address, '-publish-binary', flags.publishBinary,
@@ -63,6 +68,17 @@ async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, sock
   } finally {
     listener.close();
   }
+  const abandon = async () => {
+    // A SIGKILLed daemon's listening socket still accepts until the kernel has reaped it: only then
+    // does the socket stop answering, and only a socket that does not answer is removed.
+    child.ref();
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    }
+    await removeDeadSocket(socket);
+  };
   const ready = new Promise<void>((resolve, reject) => {
     let said = '';
     const timer = setTimeout(() => {
@@ -79,14 +95,13 @@ async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, sock
         (readyPipe as unknown as net.Socket).destroy();
         resolve();
       } else {
-        // A daemon that said something else may still run, or have made its socket.
-        child.kill('SIGKILL');
-        void removeDeadSocket(socket).finally(() => reject(new Error(`the shim daemon failed to start: ${said.trim() || 'it exited without a word'}`)));
+        // A daemon that said something else may still run.
+        void abandon().finally(() => reject(new Error(`the shim daemon failed to start: ${said.trim() || 'it exited without a word'}`)));
       }
     });
     child.on('error', (error) => (clearTimeout(timer), reject(error)));
   });
-  return { pid: child.pid ?? 0, ready };
+  return { ready, abandon };
 }
 
 export async function startCommand(flags: ShimFlags): Promise<void> {
@@ -101,7 +116,6 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
   const socket = socketPath(containerdAddress, namespace, group, params?.socketDir || undefined);
   const address = `unix://${socket}`;
   let reply: StartReply;
-  let daemon: number | undefined;
   await mkdir(dirname(socket), { recursive: true });
   // Concurrent `start`s of one group: the first binds and spawns, the others find its socket.
   const spawned = await withSocketLock(socket, async () => {
@@ -113,7 +127,6 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
     // connection: 1.6 and 1.7, which take the plain address (and refuse version 3).
     reply = params ? 'protobuf-v3' : 'plain';
   } else {
-    daemon = spawned.pid;
     const [, version] = await Promise.all([
       spawned.ready,
       params ? undefined : (await import('./containerd-version.ts')).askContainerdVersion(containerdAddress),
@@ -125,14 +138,7 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
     await writeFile(join(bundle, 'address'), address);
   } catch (error) {
     // A failed `start` leaves no daemon behind: containerd will never know of it.
-    if (daemon !== undefined) {
-      try {
-        process.kill(daemon, 'SIGKILL');
-      } catch {
-        // It died by itself: the socket may still be there.
-      }
-      await removeDeadSocket(socket);
-    }
+    await spawned?.abandon();
     throw fileError(join(bundle, 'address'), error);
   }
   process.stdout.write(encodeStartReply(reply, address));

@@ -1,13 +1,12 @@
 // containerd 1.6 + runc, driven with ctr, run wasm and native containers through our shim.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { before } from '../before.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PrivateContainerd } from '../../scripts/private-containerd.ts';
+import { ctrSuite } from './ctr-suite.ts';
 import { buildImageArchive, WASM_PLATFORM } from '../../oci/image.ts';
-import { BUSYBOX_IMAGE, FIXTURE_OUT, WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
+import { BUSYBOX_IMAGE, FIXTURE_OUT, WASM_TEST_IMAGE } from '../fixtures/build.ts';
 import { leftovers, NOTHING, settledLeftovers, shimPids } from './leftovers.ts';
 import { until } from './poll.ts';
 import { pidsMatching } from '../../scripts/processes.ts';
@@ -15,27 +14,7 @@ import { pidsMatching } from '../../scripts/processes.ts';
 const root = join(import.meta.dirname, '../..');
 const RUNTIME = ['--runtime', 'io.containerd.wasmts.v1'];
 const WASM = [...RUNTIME, '--platform', 'wasip1/wasm'];
-const containerd = new PrivateContainerd({ shimDir: join(root, 'dist') });
-const ids: string[] = [];
-let counter = 0;
-const newId = (name: string) => {
-  const id = `${name}-${process.pid}-${counter++}`;
-  ids.push(id);
-  return id;
-};
-
-before(test, async () => {
-  const images = await buildTestImages();
-  await containerd.start();
-  for (const archive of [images.wasm, images.busybox]) {
-    const result = await containerd.ctr(['images', 'import', '--all-platforms', archive]);
-    if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
-  }
-});
-
-test.after(async () => {
-  await containerd.stop();
-});
+const { containerd, ids, newId } = ctrSuite(test);
 
 const runWasm = (args: string[], options: { env?: string[]; input?: string; extra?: string[] } = {}) =>
   containerd.ctr(['run', '--rm', ...WASM, ...(options.extra ?? []), ...(options.env ?? []).flatMap((e) => ['--env', e]), WASM_TEST_IMAGE, newId('w'), ...args], { input: options.input });

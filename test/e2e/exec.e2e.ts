@@ -2,38 +2,16 @@
 // kill, terminals; and the refusal for a wasm container.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { before } from '../before.ts';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PrivateContainerd } from '../../scripts/private-containerd.ts';
+import { ctrSuite } from './ctr-suite.ts';
 import { pidsMatching } from '../../scripts/processes.ts';
-import { BUSYBOX_IMAGE, WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
+import { BUSYBOX_IMAGE, WASM_TEST_IMAGE } from '../fixtures/build.ts';
 import { NOTHING, settledLeftovers } from './leftovers.ts';
 import { until } from './poll.ts';
 
-const root = join(import.meta.dirname, '../..');
 const RUNTIME = ['--runtime', 'io.containerd.wasmts.v1'];
-const containerd = new PrivateContainerd({ shimDir: join(root, 'dist') });
-const ids: string[] = [];
-let counter = 0;
-const newId = (name: string) => {
-  const id = `${name}-${process.pid}-${counter++}`;
-  ids.push(id);
-  return id;
-};
-
-before(test, async () => {
-  const images = await buildTestImages();
-  await containerd.start();
-  for (const archive of [images.wasm, images.busybox]) {
-    const result = await containerd.ctr(['images', 'import', '--all-platforms', archive]);
-    if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
-  }
-});
-
-test.after(async () => {
-  await containerd.stop();
-});
+const { containerd, ids, newId } = ctrSuite(test);
 
 const bundleOf = (id: string) => join(containerd.dir, 'state/io.containerd.runtime.v2.task/default', id);
 const execFilesIn = (id: string) => readdirSync(bundleOf(id)).filter((name) => name.startsWith('exec-'));
