@@ -25,6 +25,23 @@ test('an OOM kill seen while the cgroup exists is still counted once systemd has
   rmSync(root, { recursive: true, force: true });
 });
 
+test('a container whose cgroup systemd removed before any read counts as OOM-killed when its parent counted one', () => {
+  const root = mkdtempSync('/tmp/wasmts-oom-');
+  writeFileSync(join(root, 'cgroup.controllers'), 'memory\n');
+  const dir = join(root, 'pod.slice/cri-containerd-y.scope');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(root, 'pod.slice/memory.events'), 'oom 0\noom_kill 2\n');
+  writeFileSync(join(dir, 'memory.events'), 'oom 0\noom_kill 0\n');
+  const watch = watchOomKills('/pod.slice/cri-containerd-y.scope', root);
+  watch.close();
+  rmSync(dir, { recursive: true });
+  assert.not.ok(watch.goneAfterParentOom(), 'the parent\'s count is what it was');
+  writeFileSync(join(root, 'pod.slice/memory.events'), 'oom 1\noom_kill 3\n');
+  assert.ok(watch.goneAfterParentOom());
+  assert.is(watch.count(), 0n);
+  rmSync(root, { recursive: true, force: true });
+});
+
 test('a cgroup that never existed counts nothing and watches nothing', () => {
   const root = mkdtempSync('/tmp/wasmts-oom-');
   writeFileSync(join(root, 'cgroup.controllers'), 'memory\n');

@@ -162,6 +162,9 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
   let cleaned = false;
   let pendingSignal: SignalPlan | undefined;
   let oomWatch: OomWatch | undefined;
+  let runcStatus: number | undefined;
+  // A SIGKILL of ours is no OOM, whatever the parent's count says (a sibling may have been the one).
+  let signalled = false;
   let removal: Promise<void> | undefined;
   const removeContainer = () => runcDelete(options.runcRoot, bundle, id).catch((error: Error) => options.log.warn('runc delete failed', { id, error: error.message }));
   let resolveExited!: (status: number) => void;
@@ -176,13 +179,17 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       if (run.child.stdin && !terminal) stdio.connectStdin(run.child.stdin);
       // runc holds its own copies of the output fds; ours would keep the FIFOs open past the exit.
       stdio.closeOutputs();
-      void run.exited.then((status) => resolveExited(reportedStatus(status, pendingSignal)));
+      void run.exited.then((status) => {
+        runcStatus = status;
+        resolveExited(reportedStatus(status, pendingSignal));
+      });
       pid = await run.started;
       if (run.child.stdin && terminal) stdio.connectStdin(run.child.stdin);
       if (cgroupsPath) oomWatch = watchOomKills(cgroupsPath);
       return pid;
     },
     async kill(requested, all) {
+      signalled = true;
       // Still starting: there is no pid to signal yet, and runc may never give one. The container's
       // init may already run in a session of its own: runc kills what it knows of, then runc goes.
       if (pid === 0) {
@@ -210,7 +217,8 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       // wait in this same turn of the event loop behind the exit: let it be handled first. The
       // delete itself runs on while the exit is reported; cleanup() waits for it.
       await new Promise((resolve) => setImmediate(resolve));
-      const oomKilled = cgroupsPath !== '' && (oomKills(cgroupsPath) > 0n || (oomWatch?.count() ?? 0n) > 0n);
+      const killed = runcStatus === 128 + 9 && !signalled;
+      const oomKilled = cgroupsPath !== '' && (oomKills(cgroupsPath) > 0n || (oomWatch?.count() ?? 0n) > 0n || (killed && (oomWatch?.goneAfterParentOom() ?? false)));
       oomWatch?.close();
       removal = removeContainer();
       return { oomKilled };
