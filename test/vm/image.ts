@@ -9,9 +9,8 @@ import { join } from 'node:path';
 
 const CACHE = process.env.WASMTS_TEST_CACHE || '/var/cache/wasmts-test';
 const SUITE = 'bookworm';
-// containerd comes from the host's test cache, not from Debian: the VM needs only what runs it, and
-// what critest's node needs (a registry for its images, iptables for the portmap plugin).
-const PACKAGES = ['systemd-sysv', 'udev', 'dbus', 'kmod', 'procps', 'linux-image-amd64', 'runc', 'containernetworking-plugins', 'iproute2', 'util-linux', 'mount', 'iptables', 'docker-registry', 'skopeo'];
+// containerd comes from the host's test cache, not from Debian: the VM needs only what runs it.
+const PACKAGES = ['systemd-sysv', 'udev', 'dbus', 'kmod', 'procps', 'linux-image-amd64', 'runc', 'containernetworking-plugins', 'iproute2', 'util-linux', 'mount'];
 // virtio-blk on q35's PCI, the root filesystem, the 9p shares.
 const INITRD_MODULES = ['virtio_pci', 'virtio_blk', 'ext4'];
 const DISK_SIZE = '4G';
@@ -52,9 +51,8 @@ StandardOutput=journal+console
 WantedBy=multi-user.target
 `;
 
-// Timers and units that only slow a throwaway VM's boot down, or write to a disk that is discarded;
-// and Debian's own registry service, which would hold port 5000 (with auth) before the test's.
-const MASKED = ['docker-registry.service', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_all.timer', 'fstrim.timer', 'systemd-timesyncd.service', 'serial-getty@ttyS0.service', 'getty@tty1.service', 'systemd-networkd-wait-online.service'];
+// Timers and units that only slow a throwaway VM's boot down, or write to a disk that is discarded.
+const MASKED = ['apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_all.timer', 'fstrim.timer', 'systemd-timesyncd.service', 'serial-getty@ttyS0.service', 'getty@tty1.service', 'systemd-networkd-wait-online.service'];
 
 export interface VmImage {
   disk: string;

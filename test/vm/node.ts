@@ -2,21 +2,17 @@
 // systemd service (its upstream unit's essentials: Type=notify, Delegate=yes, KillMode=process), with
 // containerd's default config, the runc handler set to the driver under test, and then our `install
 // --restart`, which adds the wasmts handler and restarts containerd through systemd.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerdVersion, type ContainerdVersion } from '../../scripts/containerd-versions.ts';
 import { CriClient } from '../cri/client.ts';
 import { PAUSE_IMAGE } from '../fixtures/build.ts';
 import { until } from '../e2e/poll.ts';
-import { writeRegistryHosts, type Place } from '../e2e/registry.ts';
-import { writeMirrorHosts } from '../critest/images.ts';
-import type { CommandResult } from '../../scripts/private-containerd.ts';
 
 export const BINARY = join(import.meta.dirname, '../../dist/containerd-shim-wasmts-v1');
 export const CONFIG = '/etc/containerd/config.toml';
 export const SOCKET = '/run/containerd/containerd.sock';
-const REGISTRY_HOSTS = '/etc/containerd/certs.d';
 export type Driver = 'systemd' | 'cgroupfs';
 
 const UNIT = `[Unit]
@@ -38,8 +34,6 @@ const CNI_CONFIG = JSON.stringify({
   name: 'wasmts-vm',
   plugins: [
     { type: 'bridge', bridge: 'wasmts0', isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.98.0.0/16' }]], routes: [{ dst: '0.0.0.0/0' }] } },
-    // critest's hostPort spec.
-    { type: 'portmap', capabilities: { portMappings: true }, snat: true },
   ],
 });
 
@@ -87,11 +81,7 @@ export async function startVmNode(driver: Driver, version = containerdVersion())
     .replace(/^(\s*)sandbox = '.*'$/m, `$1sandbox = '${PAUSE_IMAGE}'`)
     .replace(/bin_dir = "\/opt\/cni\/bin"/, 'bin_dir = "/usr/lib/cni"')
     .replace(/bin_dirs = \['\/opt\/cni\/bin'\]/, "bin_dirs = ['/usr/lib/cni']")
-    .replace(/SystemdCgroup = false/, `SystemdCgroup = ${driver === 'systemd'}`)
-    .replaceAll(/config_path = (""|'')/g, `config_path = "${REGISTRY_HOSTS}"`));
-  // The VM's own registry (critest's images), and critest's registry hosts mirrored to it.
-  writeRegistryHosts(REGISTRY_HOSTS);
-  writeMirrorHosts(REGISTRY_HOSTS);
+    .replace(/SystemdCgroup = false/, `SystemdCgroup = ${driver === 'systemd'}`));
   sh('systemctl daemon-reload && systemctl start containerd');
   const before = await waitForContainerd(0);
   const installOutput = execFileSync(BINARY, ['install', '--restart'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -107,17 +97,5 @@ export function stopVmNode(node: VmNode | undefined): void {
   node?.cri.close();
   sh('systemctl stop containerd; true');
 }
-
-// This node itself, where the shared test helpers (registry, critest) expect a private containerd.
-export const vmPlace: Place & { socket: string } = {
-  socket: SOCKET,
-  spawnInside: (command, args) => spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] }),
-  exec: (command, args, options = {}) => new Promise<CommandResult>((resolve) => {
-    const child = execFile(command, args, { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-    child.stdin!.end(options.input);
-  }),
-};
 
 export const readCgroupFile = (path: string) => readFileSync(join('/sys/fs/cgroup', path), 'utf8').trim();

