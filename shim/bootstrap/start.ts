@@ -43,14 +43,14 @@ const removeDeadSocket = (socket: string) => withSocketLock(socket, async () => 
 // The listening socket's descriptor, to be inherited by the daemon: Node has no public accessor.
 const descriptorOf = (server: net.Server) => (server as unknown as { _handle: { fd: number } })._handle.fd;
 
-// child_process is loaded only here: for every container after a pod's first, the daemon exists and
-// `start` just prints its address (containerd runs `start` once per container).
 interface SpawnedDaemon {
   ready: Promise<void>;
   // Kills the daemon, and once it is gone (its copy of the socket closed with it), removes the socket.
   abandon(): Promise<void>;
 }
 
+// child_process is loaded only here: for every container after a pod's first, the daemon exists and
+// `start` just prints its address (containerd runs `start` once per container).
 async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, socket: string): Promise<SpawnedDaemon> {
   const { spawn } = await import('node:child_process');
   const self = selfCommand();
