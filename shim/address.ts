@@ -1,6 +1,7 @@
-// Where a shim daemon listens and keeps runc state. One daemon serves one group (a pod's sandbox id,
-// else the container id); its socket name is derived from containerd's address, namespace and group
-// as containerd's own shims do, under the directory containerd uses for shim sockets.
+// Where a shim daemon listens. One daemon serves a containerd namespace on the node (the default), or,
+// with WASMTS_DAEMON=pod in containerd's environment, one pod (its sandbox id, else the container
+// id). Its socket name is derived from containerd's address, namespace and that group, as
+// containerd's own shims do, under the directory containerd uses for shim sockets.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 
@@ -13,6 +14,21 @@ export function socketPath(containerdAddress: string, namespace: string, group: 
   return posix.join(dir, hash);
 }
 
+export const NODE_GROUP = 'wasmts-node';
+
+export type DaemonScope = 'node' | 'pod';
+
+export function daemonScope(value: string | undefined): DaemonScope {
+  if (!value || value === 'node') return 'node';
+  if (value === 'pod') return 'pod';
+  throw new Error(`WASMTS_DAEMON=${value} is not a daemon scope: set it to node (one daemon for the node's wasm tasks, the default) or pod (one per pod), or unset it`);
+}
+
+export function daemonGroup(scope: DaemonScope, id: string, annotations: Record<string, string> | undefined): string {
+  return scope === 'node' ? NODE_GROUP : groupOf(id, annotations);
+}
+
+// A pod's group: its sandbox id, else the container's own id.
 export function groupOf(id: string, annotations: Record<string, string> | undefined): string {
   return annotations?.[SANDBOX_ID_ANNOTATION] || id;
 }

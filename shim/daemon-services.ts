@@ -11,7 +11,8 @@ import { ComponentCache } from './container/component-cache.ts';
 import { EventPublisher } from './events/publisher.ts';
 import { ttrpcTransport } from './events/ttrpc-transport.ts';
 import type { ShimFlags } from './flags.ts';
-import { createLogger, fifoSink } from './log.ts';
+import { createLogger, LogRoutes } from './log.ts';
+import { DaemonLifetime } from './daemon-lifetime.ts';
 import { taskRouter } from './task/adapter.ts';
 import { TaskService } from './task/service.ts';
 import { TtrpcServer } from './ttrpc/server.ts';
@@ -24,9 +25,14 @@ const DEFAULT_COMPONENT_CACHE = '/var/lib/wasmts/components';
 const DEFAULT_COMPONENT_CACHE_MB = 2048;
 // How long Shutdown waits for the last spans to reach the collector.
 const TRACE_FLUSH_MS = 5_000;
+// A `start` that found this daemon prints its address, and containerd connects within milliseconds;
+// this is the margin for a loaded node. Only an idle daemon waits it out.
+const PROBE_RESERVE_MS = 10_000;
+const IDLE_GRACE_MS = 300;
 
 export async function startServices(flags: ShimFlags, version: string, listener: net.Server, early: net.Socket[]): Promise<void> {
-  const log = createLogger(fifoSink(join(flags.bundle, 'log')), flags.debug, { runtime: 'io.containerd.wasmts.v1', group: flags.id });
+  const logs = new LogRoutes(join(flags.bundle, 'log'));
+  const log = createLogger(logs.sink, flags.debug, { runtime: 'io.containerd.wasmts.v1', group: flags.id });
   // Tracing is loaded only when an OTLP endpoint is set (in containerd's environment, which shims
   // inherit), and before the first call is read, so that the pod's first Create is traced too.
   const tracing = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
@@ -43,19 +49,27 @@ export async function startServices(flags: ShimFlags, version: string, listener:
     maxBytes: (Number(process.env.WASMTS_COMPONENT_CACHE_MB) || DEFAULT_COMPONENT_CACHE_MB) * 2 ** 20,
     log,
   });
-  const shutdown = async () => {
-    log.info('shutting down');
-    // No new connection or task from here: a `start` that finds no socket spawns the group a new
-    // daemon. The socket is removed and the listener closed under the socket's lock: while this
-    // daemon listens the path is its own (`start` replaces only a socket that does not answer), and
-    // removed later it could be the next daemon's. A listener on an inherited descriptor never
-    // unlinks its path itself. Tasks go next (Shutdown with `now`), so that their Waits are
-    // answered before the connections close.
-    service.refuseNewTasks();
-    await withSocketLock(flags.socket, async () => {
+  // No new connection or task from here: a `start` that finds no socket spawns a new daemon. The
+  // socket is removed and the listener closed under the socket's lock: while this daemon listens the
+  // path is its own (`start` replaces only a socket that does not answer), and removed later it could
+  // be the next daemon's. A listener on an inherited descriptor never unlinks its path itself. Under
+  // the lock no `start` probes, so a connection accepted since the daemon decided (`acceptedThen`)
+  // calls the exit off. Tasks go next (Shutdown with `now`), so that their Waits are answered before
+  // the connections close.
+  const shutdown = async (acceptedThen?: number): Promise<boolean> => {
+    const exiting = await withSocketLock(flags.socket, async () => {
+      if (acceptedThen !== undefined && server.accepted !== acceptedThen) return false;
+      service.refuseNewTasks();
       await rm(flags.socket, { force: true });
       server.stopAccepting();
-    }).catch((error: Error) => log.warn('removing the socket failed', { socket: flags.socket, error: error.message }));
+      return true;
+    }).catch((error: Error) => {
+      log.warn('removing the socket failed', { socket: flags.socket, error: error.message });
+      service.refuseNewTasks();
+      return true;
+    });
+    if (!exiting) return false;
+    log.info('shutting down');
     server.stopAccepting();
     await service.cleanupAll();
     await server.close();
@@ -64,22 +78,42 @@ export async function startServices(flags: ShimFlags, version: string, listener:
     process.exit(0);
   };
   const service = new TaskService({
-    createContainer: (request) => createRuncContainer(request, {
+    createContainer: (request) => {
+      lifetime.taskCreated();
+      logs.open(request.id, join(request.bundle, 'log'));
+      return createRuncContainer(request, {
       runcRoot: root,
       runner: runnerFiles,
       log,
       containerd: { socket: flags.address, namespace: flags.namespace },
       layerCache: process.env.WASMTS_LAYER_CACHE || DEFAULT_LAYER_CACHE,
       components,
-    }),
+      }).catch((error: Error) => {
+        logs.close(request.id);
+        throw error;
+      });
+    },
     events,
     log,
     version,
-    onEmpty: () => log.debug('no task left; waiting for Shutdown'),
+    onDeleted: (id) => {
+      logs.close(id);
+      if (service.size === 0) log.debug('no task left; waiting for Shutdown');
+    },
   });
   process.on('uncaughtException', (error) => log.error('unexpected error', { error: error.stack ?? error.message }));
   process.on('unhandledRejection', (error) => log.error('unexpected rejection', { error: String(error) }));
-  const server = new TtrpcServer(taskRouter(service, () => void shutdown()), (error) => log.error('ttrpc connection error', { error: error.message }), listener);
+  const onShutdown = (now: boolean) => (now ? void shutdown() : lifetime.shutdownAsked());
+  const server = new TtrpcServer(taskRouter(service, onShutdown), (error) => log.error('ttrpc connection error', { error: error.message }), listener);
+  const lifetime = new DaemonLifetime({
+    tasks: () => service.size,
+    connections: () => server.connections,
+    accepted: () => server.accepted,
+    exit: shutdown,
+    reserveMs: PROBE_RESERVE_MS,
+    graceMs: IDLE_GRACE_MS,
+  });
+  server.onPeer((event) => lifetime.peer(event));
   for (const socket of early.splice(0)) server.serve(socket);
   log.info('serving', { socket: flags.socket, pid: process.pid });
 }

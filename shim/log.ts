@@ -1,6 +1,6 @@
 // Structured log lines (logfmt, as containerd's own) to the bundle's `log` FIFO, which containerd
 // copies into its log. Debug lines only with -debug.
-import { constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 
 export type Fields = Record<string, string | number | boolean | undefined>;
 
@@ -21,25 +21,75 @@ export function formatLine(level: string, message: string, fields: Fields, now =
   return `${line}\n`;
 }
 
-export function createLogger(sink: (line: string) => void, debug: boolean, base: Fields = {}): Logger {
-  const emit = (level: string) => (message: string, fields: Fields = {}) => sink(formatLine(level, message, { ...base, ...fields }));
+// `sink` gets the fields too, to route a line by the task it names.
+export function createLogger(sink: (line: string, fields: Fields) => void, debug: boolean, base: Fields = {}): Logger {
+  const emit = (level: string) => (message: string, fields: Fields = {}) => sink(formatLine(level, message, { ...base, ...fields }), fields);
   return { debug: debug ? emit('debug') : () => {}, info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
 // Read-write, so the open never blocks; non-blocking, so a reader that stops reading (containerd
 // restarting) costs log lines, never a stuck shim. Lines are written whole and in order.
-export function fifoSink(path: string): (line: string) => void {
-  let fd: number;
+function openFifo(path: string): number | undefined {
   try {
-    fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    return openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
   } catch {
-    return () => {};
+    return undefined;
   }
-  return (line) => {
-    try {
-      writeSync(fd, line);
-    } catch {
-      // EAGAIN: the FIFO is full; the line is dropped.
-    }
+}
+
+function writeLine(fd: number, line: string): void {
+  try {
+    writeSync(fd, line);
+  } catch {
+    // EAGAIN: the FIFO is full; the line is dropped.
+  }
+}
+
+function closeFifo(fd: number | undefined): void {
+  if (fd === undefined) return;
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed: nothing is lost.
+  }
+}
+
+// One daemon serves the tasks of many pods. containerd reads the `log` FIFO of each bundle where it
+// ran `start` (on 2.x, a pod's later containers have none), and only while that shim is known to
+// it. So a line about a task goes to its own bundle's FIFO; a task without one, and the daemon's own
+// lines, go to the FIFO of the newest task that has one (the first bundle's until a task comes).
+// A deleted task's FIFO is closed: nobody reads it any more.
+export class LogRoutes {
+  readonly #byTask = new Map<string, number>();
+  #first: number | undefined;
+
+  constructor(firstBundleLog: string) {
+    this.#first = openFifo(firstBundleLog);
+  }
+
+  open(id: string, bundleLog: string): void {
+    const fd = openFifo(bundleLog);
+    if (fd === undefined) return;
+    this.#byTask.set(id, fd);
+    // The first bundle is the first task's: from now on its FIFO is that task's.
+    closeFifo(this.#first);
+    this.#first = undefined;
+  }
+
+  close(id: string): void {
+    closeFifo(this.#byTask.get(id));
+    this.#byTask.delete(id);
+  }
+
+  #newest(): number | undefined {
+    let newest = this.#first;
+    for (const fd of this.#byTask.values()) newest = fd;
+    return newest;
+  }
+
+  readonly sink = (line: string, fields: Fields): void => {
+    const own = typeof fields.id === 'string' ? this.#byTask.get(fields.id) : undefined;
+    const fd = own ?? this.#newest();
+    if (fd !== undefined) writeLine(fd, line);
   };
 }

@@ -4,11 +4,11 @@ import net from 'node:net';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readSpec } from '../../oci/spec.ts';
-import { groupOf, socketPath } from '../address.ts';
+import { daemonGroup, daemonScope, socketPath } from '../address.ts';
 import { answers } from '../socket-probe.ts';
 import type { ShimFlags } from '../flags.ts';
 import { selfCommand } from '../self.ts';
-import { encodeStartReply, parseBootstrapParams, replyKind, type StartReply } from './params.ts';
+import { encodeStartReply, parseBootstrapParams, replyKind } from './params.ts';
 import { pipedStdin } from './stdin.ts';
 import { fileError } from '../write-file.ts';
 import { withSocketLock } from '../socket-lock.ts';
@@ -112,27 +112,22 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
   if (params?.ttrpcAddress) process.env.TTRPC_ADDRESS = params.ttrpcAddress;
   const bundle = process.cwd();
   const spec = await readSpec(join(bundle, 'config.json'));
-  const group = groupOf(flags.id, spec.annotations);
+  const group = daemonGroup(daemonScope(process.env.WASMTS_DAEMON), flags.id, spec.annotations);
   const socket = socketPath(containerdAddress, namespace, group, params?.socketDir || undefined);
   const address = `unix://${socket}`;
-  let reply: StartReply;
   await mkdir(dirname(socket), { recursive: true });
   // Concurrent `start`s of one group: the first binds and spawns, the others find its socket.
   const spawned = await withSocketLock(socket, async () => {
     if (await answers(socket)) return undefined;
     return spawnDaemon({ ...flags, namespace, address: containerdAddress }, group, bundle, socket);
   });
-  if (!spawned) {
-    // containerd runs `start` for a pod's later containers only when it does not reuse the pod's
-    // connection: 1.6 and 1.7, which take the plain address (and refuse version 3).
-    reply = params ? 'protobuf-v3' : 'plain';
-  } else {
-    const [, version] = await Promise.all([
-      spawned.ready,
-      params ? undefined : (await import('./containerd-version.ts')).askContainerdVersion(containerdAddress),
-    ]);
-    reply = replyKind(params, version);
-  }
+  // A daemon found serves other pods: this containerd's reply kind is asked all the same (2.0 and 2.1
+  // send no BootstrapParams, and take version 3 only as JSON).
+  const [, version] = await Promise.all([
+    spawned?.ready,
+    params ? undefined : (await import('./containerd-version.ts')).askContainerdVersion(containerdAddress),
+  ]);
+  const reply = replyKind(params, version);
   // containerd 1.x reads this file to reconnect after a restart (2.x writes bootstrap.json itself).
   try {
     await writeFile(join(bundle, 'address'), address);

@@ -11,7 +11,8 @@ export const TASK_SERVICES = ['containerd.task.v2.Task', 'containerd.task.v3.Tas
 
 // Calls that change a task are spans (shim/tracing); Wait (as long as its process), State and Stats
 // (polled) are not.
-export function taskRouter(service: TaskService, onShutdown: () => void): Router {
+// Shutdown is the daemon's to decide (daemon-lifetime.ts): other pods' tasks may live in it.
+export function taskRouter(service: TaskService, onShutdown: (now: boolean) => void): Router {
   const router = new Router();
   const add = (method: string, handler: Handler) => {
     for (const service of TASK_SERVICES) router.add(service, method, handler);
@@ -29,7 +30,7 @@ export function taskRouter(service: TaskService, onShutdown: () => void): Router
   add('Exec', unary(api.ExecProcessRequestSchema, EmptySchema, traced((r) => service.exec(r))));
   add('ResizePty', unary(api.ResizePtyRequestSchema, EmptySchema, traced((r) => service.resizePty(r))));
   add('Shutdown', unary(api.ShutdownRequestSchema, EmptySchema, (r) => {
-    if (service.shutdown(r)) setImmediate(onShutdown);
+    setImmediate(() => onShutdown(r.now));
     return {};
   }));
   add('Update', unary(api.UpdateTaskRequestSchema, EmptySchema, traced((r) => service.update(r))));

@@ -103,7 +103,7 @@ function setup() {
   const topics: string[] = [];
   const payloads: Uint8Array[] = [];
   const containers: StubContainer[] = [];
-  let empty = 0;
+  const deleted: string[] = [];
   const events = new EventPublisher({
     namespace: 'default',
     log: createLogger(() => {}, false),
@@ -122,9 +122,9 @@ function setup() {
     events,
     log: createLogger(() => {}, false),
     version: 'test',
-    onEmpty: () => empty++,
+    onDeleted: (id) => deleted.push(id),
   });
-  return { service, topics, payloads, containers, emptied: () => empty };
+  return { service, topics, payloads, containers, gone: deleted };
 }
 
 const createRequest = (id: string) => create(api.CreateTaskRequestSchema, { id, bundle: `/b/${id}` });
@@ -141,7 +141,7 @@ async function code(promise: Promise<unknown> | (() => unknown)): Promise<number
 }
 
 test('create, start, exit, wait, delete: states, pids and events in order', async () => {
-  const { service, topics, containers, emptied } = setup();
+  const { service, topics, containers, gone } = setup();
   await service.create(createRequest('a'));
   assert.is(service.state(ref('a')).status, 1);
   assert.is((await service.start(ref('a'))).pid, 4242);
@@ -158,7 +158,7 @@ test('create, start, exit, wait, delete: states, pids and events in order', asyn
   assert.is(deleted.pid, 4242);
   assert.equal(topics, ['/tasks/create', '/tasks/start', '/tasks/exit', '/tasks/delete']);
   assert.is(containers[0]!.cleaned, 1);
-  assert.is(emptied(), 1);
+  assert.equal(gone, ['a'], 'the daemon hears that the task is gone');
 });
 
 test('illegal moves are FailedPrecondition; a gone task is NotFound; a duplicate is AlreadyExists', async () => {
@@ -215,12 +215,9 @@ test('an OOM kill publishes TaskOOM before TaskExit', async () => {
   assert.equal(topics.slice(-2), ['/tasks/oom', '/tasks/exit']);
 });
 
-test('shutdown is refused while tasks remain, unless now; CloseIO reaches the container', async () => {
+test('CloseIO reaches the container; Connect names the daemon', async () => {
   const { service, containers } = setup();
-  assert.is(service.shutdown({ id: '', now: false } as never), true);
   await service.create(createRequest('a'));
-  assert.is(service.shutdown({ id: '', now: false } as never), false);
-  assert.is(service.shutdown({ id: '', now: true } as never), true);
   service.closeIO({ id: 'a', execId: '', stdin: true } as never);
   assert.ok(containers[0]!.stdinClosed);
   assert.is(service.connect({ id: 'a' } as never).shimPid, process.pid);
@@ -270,7 +267,7 @@ test('a failed create leaves no task behind', async () => {
     events: new EventPublisher({ namespace: 'n', log: createLogger(() => {}, false), transport: async () => {} }),
     log: createLogger(() => {}, false),
     version: 't',
-    onEmpty: () => {},
+    onDeleted: () => {},
   });
   assert.is(await code(failing.create(createRequest('a'))), 3);
   assert.is(failing.size, 0);

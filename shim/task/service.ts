@@ -26,7 +26,8 @@ export interface TaskServiceOptions {
   events: EventPublisher;
   log: Logger;
   version: string;
-  onEmpty: () => void;
+  // After a task is gone, its last line logged.
+  onDeleted: (id: string) => void;
 }
 
 interface ProcessRef {
@@ -222,7 +223,7 @@ export class TaskService {
     this.#tasks.delete(task.id);
     this.#options.log.info('task deleted', { id: task.id });
     await this.#options.events.publish('/tasks/delete', TaskDeleteSchema, { containerId: task.id, id: task.id, ...init.result() });
-    if (this.size === 0) this.#options.onEmpty();
+    this.#options.onDeleted(task.id);
     return result;
   }
 
@@ -272,11 +273,6 @@ export class TaskService {
     if (process.state === 'stopped' || process.state === 'deleted') throw failedPrecondition(`${process.name} is ${process.state}: there is no terminal to resize`);
     await process.runner.resize(request.width, request.height);
     return {};
-  }
-
-  // True when the daemon may exit: containerd asked, and no task is left (or `now`).
-  shutdown(request: api.ShutdownRequest): boolean {
-    return this.size === 0 || request.now;
   }
 
   unsupported(method: string, why: string): never {

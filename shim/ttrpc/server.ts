@@ -3,12 +3,18 @@ import net from 'node:net';
 import { serveConnection, type ServedConnection } from './connection.ts';
 import type { Router } from './dispatch.ts';
 
+// What a connection did: sent its first bytes, closed after speaking, or closed without a word (a
+// probe: `start` asking whether a daemon listens).
+export type PeerEvent = 'spoke' | 'closed' | 'probed';
+
 export class TtrpcServer {
   readonly #server: net.Server;
   readonly #sockets = new Map<net.Socket, ServedConnection>();
 
   readonly #router: Router;
   readonly #onError: (error: Error) => void;
+  readonly #peers = new Set<(event: PeerEvent) => void>();
+  #accepted = 0;
 
   // `listener` is a server that may already listen (the daemon listens before it loads this).
   constructor(router: Router, onError: (error: Error) => void, listener = net.createServer()) {
@@ -20,8 +26,33 @@ export class TtrpcServer {
   }
 
   serve(socket: net.Socket): void {
-    socket.on('close', () => this.#sockets.delete(socket));
+    this.#accepted++;
+    let spoke = false;
+    const tell = (event: PeerEvent) => {
+      for (const listener of this.#peers) listener(event);
+    };
+    socket.once('data', () => {
+      spoke = true;
+      tell('spoke');
+    });
+    socket.on('close', () => {
+      this.#sockets.delete(socket);
+      tell(spoke ? 'closed' : 'probed');
+    });
     this.#sockets.set(socket, serveConnection(socket, this.#router, this.#onError));
+  }
+
+  get connections(): number {
+    return this.#sockets.size;
+  }
+
+  // Connections accepted since this server started: a change tells of a peer, however brief.
+  get accepted(): number {
+    return this.#accepted;
+  }
+
+  onPeer(listener: (event: PeerEvent) => void): void {
+    this.#peers.add(listener);
   }
 
   listen(path: string): Promise<void> {

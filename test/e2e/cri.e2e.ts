@@ -51,7 +51,7 @@ test('a wasm pod: sandbox and container share one shim; logs, exit code and reas
   const lines = await awaitLogLines(pod, 'hello_0.log', (all) => all.some((l) => l.stream === 'stderr'));
   assert.ok(lines.some((l) => l.stream === 'stdout' && l.text === 'arg[2]=cri'), JSON.stringify(lines));
   assert.ok(lines.some((l) => l.stream === 'stderr' && l.text === 'hello on stderr'));
-  assert.is(shimPids(containerd, pod.id).length, 1);
+  assert.is(shimPids(containerd).length, 1, 'the node\'s one daemon');
   await cri.call(RuntimeService.method.removeContainer, { containerId: id });
 }));
 
@@ -116,7 +116,7 @@ test('a wasm container joins the pod\'s network, IPC and UTS namespaces; a nativ
     assert.is(nsOf(await taskPid(app), ns), nsOf(sandboxPid, ns), `wasm ${ns}`);
     assert.is(nsOf(await taskPid(sidecar), ns), nsOf(sandboxPid, ns), `sidecar ${ns}`);
   }
-  assert.is(shimPids(containerd, pod.id).length, 1, 'one shim for the pod');
+  assert.is(shimPids(containerd).length, 1, 'one daemon serves the pod');
   for (const id of [app, sidecar]) await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 2n });
 }));
 
@@ -330,14 +330,42 @@ test('containerd restarted while a wasm pod runs: it reconnects to the pod\'s sh
   assert.is((await status(cri, app)).exitCode, 143);
 }));
 
+// One daemon serves the node's wasm pods: a pod's end is not the daemon's, and each task's log lines
+// go where containerd reads them for that task's pod.
+test('two pods share one daemon: removing one leaves the other running and logging; the daemon goes with the last', async () => {
+  const first = await runPod(cri, join(work, 'logs'));
+  const second = await runPod(cri, join(work, 'logs'));
+  let firstRemoved = false;
+  try {
+    const [a, b] = [await startContainer(cri, first, wasm('shared-a', ['/app/spin.wasm'])), await startContainer(cri, second, wasm('shared-b', ['/app/spin.wasm']))];
+    await waitState(cri, a, CONTAINER_RUNNING);
+    await waitState(cri, b, CONTAINER_RUNNING);
+    const daemons = shimPids(containerd);
+    assert.is(daemons.length, 1, `daemons: ${daemons.join(' ')}`);
+    await removePod(cri, first);
+    firstRemoved = true;
+    assert.is((await status(cri, b)).state, CONTAINER_RUNNING, 'the other pod\'s container runs on');
+    assert.equal(shimPids(containerd), daemons, 'the same daemon serves it');
+    const later = await startContainer(cri, second, wasm('shared-later', ['/app/hello.wasm']));
+    assert.is((await waitState(cri, later, CONTAINER_EXITED)).exitCode, 0);
+    const logged = await until(() => readFileSync(containerd.logPath, 'utf8').includes(`msg="task exited" runtime=io.containerd.wasmts.v1 group=wasmts-node id=${later}`), `the daemon's line for ${later} in containerd's log`).catch(() => false);
+    assert.ok(logged, 'the daemon\'s lines reach containerd after the pod whose start spawned it is gone');
+  } finally {
+    if (!firstRemoved) await removePod(cri, first);
+    await removePod(cri, second);
+  }
+  const left = await settledLeftovers(containerd, []);
+  assert.equal({ ...left, cgroups: [] }, NOTHING);
+});
+
 test('a pod\'s shim killed with SIGKILL while a wasm container and a native sidecar run: once the pod is removed nothing is left', async () => {
   const pod = await runPod(cri, join(work, 'logs'));
   const app = await startContainer(cri, pod, wasm('orphan', ['/app/spin.wasm']));
   const sidecar = await startContainer(cri, pod, { metadata: { name: 'orphan-sidecar', attempt: 0 }, image: { image: BUSYBOX_IMAGE }, command: ['sleep', '300'], logPath: 'orphan-sidecar_0.log' });
   await waitState(cri, app, CONTAINER_RUNNING);
   await waitState(cri, sidecar, CONTAINER_RUNNING);
-  const [daemon] = shimPids(containerd, pod.id);
-  assert.ok(daemon, 'the pod has a shim');
+  const [daemon] = shimPids(containerd);
+  assert.ok(daemon, 'the node has a daemon');
   process.kill(daemon!, 'SIGKILL');
   // CRI sees the tasks end through their broken Waits; a kubelet removes the pod once both show it.
   await waitState(cri, app, CONTAINER_EXITED);

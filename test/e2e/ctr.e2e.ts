@@ -282,7 +282,7 @@ test('a start that fails after spawning its daemon leaves no daemon and no socke
   const result = await containerd.exec('sh', ['-c', `cd ${bundle} && ${shim} -namespace default -address ${containerd.socket} -publish-binary containerd -id ${id} start`]);
   assert.is.not(result.code, 0);
   assert.match(result.stdout + result.stderr, `cannot write ${bundle}/address`);
-  const daemons = await until(() => shimPids(containerd, id).length === 0 && 'none', `the daemon of ${id} to be gone`, 5000).catch(() => 'some');
+  const daemons = await until(() => shimPids(containerd).length === 0 && 'none', `the daemon ${id}'s start spawned to be gone`, 5000).catch(() => 'some');
   assert.is(daemons, 'none');
   assert.equal((await leftovers(containerd, [])).sockets, []);
 });

@@ -23,28 +23,56 @@ test.after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const shim = (bundle: string, command: string) => containerd.exec('sh', ['-c', `cd '${bundle}' && exec '${binary}' -namespace wasmts-test -address '${containerd.socket}' -publish-binary /usr/bin/true -id group-ten ${command}`]);
+const shim = (bundle: string, command: string, { id = 'group-ten', env = '' } = {}) =>
+  containerd.exec('sh', ['-c', `cd '${bundle}' && ${env} exec '${binary}' -namespace wasmts-test -address '${containerd.socket}' -publish-binary /usr/bin/true -id ${id} ${command}`]);
 
-test('ten concurrent starts for one group spawn one daemon and all answer its address; nothing is left once it is gone', async () => {
-  const bundles = Array.from({ length: 10 }, (_, i) => join(work, `bundle-${i}`));
+function bundlesFor(name: string, count: number): string[] {
+  const bundles = Array.from({ length: count }, (_, i) => join(work, `${name}-${i}`));
   for (const bundle of bundles) {
     mkdirSync(bundle);
     writeFileSync(join(bundle, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', process: { args: ['/app.wasm'], cwd: '/' }, root: { path: 'rootfs' } }));
   }
+  return bundles;
+}
+
+const addressOf = (stdout: string) => /unix:\/\/[^"\s]+/.exec(stdout)?.[0];
+
+test('ten concurrent starts for one group spawn one daemon and all answer its address; nothing is left once it is gone', async () => {
+  const bundles = bundlesFor('bundle', 10);
   const results = await Promise.all(bundles.map((bundle) => shim(bundle, 'start')));
   for (const result of results) assert.is(result.code, 0, result.stderr);
-  const addresses = new Set(results.map((result) => /unix:\/\/[^"\s]+/.exec(result.stdout)?.[0]));
+  const addresses = new Set(results.map((result) => addressOf(result.stdout)));
   assert.is(addresses.size, 1, [...addresses].join(' '));
   const socket = [...addresses][0]!.slice('unix://'.length);
-  const daemons = shimPids(containerd, 'group-ten');
+  const daemons = shimPids(containerd);
   assert.is(daemons.length, 1, `daemons: ${daemons.join(' ')}`);
   assert.is((await containerd.exec('sh', ['-c', `test -S '${socket}'`])).code, 0, 'the socket is there');
   process.kill(daemons[0]!, 'SIGKILL');
-  await until(() => shimPids(containerd, 'group-ten').length === 0, 'the daemon to die');
+  await until(() => shimPids(containerd).length === 0, 'the daemon to die');
   const deleted = await shim(bundles[0]!, 'delete');
   assert.is(deleted.code, 0, deleted.stderr);
   assert.is((await containerd.exec('sh', ['-c', `test -e '${socket}'`])).code, 1, 'the dead daemon\'s socket is removed');
   assert.is((await containerd.exec('sh', ['-c', `ls -A "$(dirname '${socket}')"`])).stdout, '', 'no lock or temporary socket beside it');
+});
+
+// Pods of the node share one daemon; WASMTS_DAEMON=pod in containerd's environment gives each its own.
+test('two pods find one daemon; with WASMTS_DAEMON=pod each has its own; a bad scope is named', async () => {
+  const [a, b, c, d] = bundlesFor('scope', 4);
+  const shared = await Promise.all([shim(a!, 'start', { id: 'pod-a' }), shim(b!, 'start', { id: 'pod-b' })]);
+  for (const result of shared) assert.is(result.code, 0, result.stderr);
+  assert.is(addressOf(shared[0]!.stdout), addressOf(shared[1]!.stdout));
+  assert.is(shimPids(containerd).length, 1);
+  const own = await Promise.all([shim(c!, 'start', { id: 'pod-c', env: 'WASMTS_DAEMON=pod' }), shim(d!, 'start', { id: 'pod-d', env: 'WASMTS_DAEMON=pod' })]);
+  for (const result of own) assert.is(result.code, 0, result.stderr);
+  assert.is.not(addressOf(own[0]!.stdout), addressOf(own[1]!.stdout));
+  assert.equal([shimPids(containerd, 'pod-c').length, shimPids(containerd, 'pod-d').length], [1, 1]);
+  const bad = await shim(a!, 'start', { id: 'pod-e', env: 'WASMTS_DAEMON=cluster' });
+  assert.is.not(bad.code, 0);
+  assert.match(bad.stdout + bad.stderr, 'WASMTS_DAEMON=cluster is not a daemon scope');
+  for (const pid of shimPids(containerd)) process.kill(pid, 'SIGKILL');
+  await until(() => shimPids(containerd).length === 0, 'the daemons to die');
+  for (const bundle of [a!, c!, d!]) assert.is((await shim(bundle, 'delete')).code, 0);
+  assert.is((await containerd.exec('sh', ['-c', `ls -A /run/containerd/s 2>/dev/null`])).stdout, '', 'no socket is left');
 });
 
 test.run();
