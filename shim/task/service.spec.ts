@@ -215,6 +215,31 @@ test('an OOM kill publishes TaskOOM before TaskExit', async () => {
   assert.equal(topics.slice(-2), ['/tasks/oom', '/tasks/exit']);
 });
 
+// One daemon serves every pod's tasks: a task whose container misbehaves fails its own calls only.
+test('one task\'s failing container fails that task\'s calls only; another pod\'s task runs, exits and is deleted as usual', async () => {
+  const { service, topics, containers, gone } = setup();
+  await service.create(createRequest('broken'));
+  await service.create(createRequest('healthy'));
+  const [broken, healthy] = containers as [StubContainer, StubContainer];
+  broken.stats = () => {
+    throw new TypeError("Cannot read properties of undefined (reading 'memory')");
+  };
+  broken.afterExit = () => Promise.reject(new Error('memory.events vanished'));
+  broken.cleanup = () => Promise.reject(new Error('umount: target is busy'));
+  await service.start(ref('broken'));
+  await service.start(ref('healthy'));
+  assert.throws(() => service.stats(ref('broken')), /reading 'memory'/);
+  broken.exit(1);
+  assert.is((await service.wait(ref('broken'))).exitStatus, 1, 'its exit is still reported');
+  assert.is((await service.delete(ref('broken'))).exitStatus, 1, 'a failed cleanup is logged, the task is gone');
+  assert.ok(service.stats(ref('healthy')).stats, 'the other task answers');
+  healthy.exit(0);
+  assert.is((await service.wait(ref('healthy'))).exitStatus, 0);
+  await service.delete(ref('healthy'));
+  assert.equal(gone, ['broken', 'healthy']);
+  assert.equal(topics.filter((t) => t === '/tasks/exit').length, 2);
+});
+
 test('CloseIO reaches the container; Connect names the daemon', async () => {
   const { service, containers } = setup();
   await service.create(createRequest('a'));

@@ -25,6 +25,11 @@ router.add('test.Echo', 'Slow', async (payload) => {
 router.add('test.Echo', 'Missing', async () => {
   throw notFound('no such task');
 });
+// Bugs, not domain errors: one thrown before the handler's first await, one rejected after it.
+router.add('test.Echo', 'Bug', ((payload: Uint8Array) => {
+  if (payload.length === 0) throw new TypeError("Cannot read properties of undefined (reading 'pid')");
+  return Promise.reject(new RangeError('offset out of range'));
+}) as never);
 const server = new TtrpcServer(router, () => {});
 
 before(test, () => server.listen(path));
@@ -65,6 +70,17 @@ test('unknown service or method is Unimplemented; a domain error keeps its code'
   await expectCode(client.call('test.Echo', 'Nope', new Uint8Array()), 12);
   await expectCode(client.call('test.Echo', 'Missing', new Uint8Array()), 5);
   client.close();
+});
+
+test('a handler that throws or rejects with a bug answers that call with Unknown; the other connections and calls go on', async () => {
+  const [buggy, other] = await Promise.all([TtrpcClient.connect(path), TtrpcClient.connect(path)]);
+  const slow = other.call('test.Echo', 'Slow', Uint8Array.of(7));
+  await expectCode(buggy.call('test.Echo', 'Bug', new Uint8Array()), 2);
+  await expectCode(buggy.call('test.Echo', 'Bug', Uint8Array.of(1)), 2);
+  assert.equal(await buggy.call('test.Echo', 'Echo', Uint8Array.of(1)), Uint8Array.of(1), 'the same connection serves on');
+  assert.equal(await slow, Uint8Array.of(7), 'a call in flight on another connection is answered');
+  buggy.close();
+  other.close();
 });
 
 function rawExchange(frames: Uint8Array[]): Promise<{ streamId: number; code: number }[]> {
