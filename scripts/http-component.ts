@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { componentEmbed, componentNew } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { _setPreopens } from '@bytecodealliance/preview2-shim/filesystem';
 
@@ -45,7 +45,8 @@ export async function componentFromC(source: string, wit: string, world: string,
     throw new Error(`clang could not build ${source} (its errors are above)`);
   }
   renameSync(staging, core);
-  // jco's tools run on preview2-shim, whose filesystem sees only the preopens it is given.
+  // jco's tools run on preview2-shim, whose filesystem sees only the preopens it is given and has no
+  // working directory: a relative WIT path is not found (a panic inside wasm-tools).
   (_setPreopens as (preopens: Record<string, string>) => void)({ '/': '/' });
-  return componentNew(await componentEmbed({ binary: readFileSync(core), witPath: wit, world }), []);
+  return componentNew(await componentEmbed({ binary: readFileSync(core), witPath: resolve(wit), world }), []);
 }
