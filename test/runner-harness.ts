@@ -1,6 +1,6 @@
 // Runs the runner from the sources as runc would start it in a container (its env empty, its cwd the
 // guest's), with a guest config written for it.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,18 +23,26 @@ export interface GuestRun {
 export function runnerHarness() {
   const dir = mkdtempSync(join(tmpdir(), 'runner-'));
   let runs = 0;
+  // The runner still running, for a guest that serves until it is signalled.
+  const start = (module: string, args: string[], options: GuestRun = {}): Started => {
+    const guestFile = join(dir, `guest-${runs++}.json`);
+    writeFileSync(guestFile, JSON.stringify({ engine: options.engine ?? 'preview1', module, args, env: options.env ?? [], cwd: options.cwd ?? '/' }));
+    return startMain(['run', guestFile], options);
+  };
   return {
     dir,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
-    run(module: string, args: string[], options: GuestRun = {}): Promise<Run> {
-      const guestFile = join(dir, `guest-${runs++}.json`);
-      writeFileSync(guestFile, JSON.stringify({ engine: options.engine ?? 'preview1', module, args, env: options.env ?? [], cwd: options.cwd ?? '/' }));
-      return runMain(['run', guestFile], options);
-    },
+    start,
+    run: (module: string, args: string[], options: GuestRun = {}): Promise<Run> => start(module, args, options).done,
   };
 }
 
-export function runMain(args: string[], options: { input?: string; cwd?: string } = {}): Promise<Run> {
+export interface Started {
+  child: ChildProcessWithoutNullStreams;
+  done: Promise<Run>;
+}
+
+export function startMain(args: string[], options: { input?: string; cwd?: string } = {}): Started {
   const child = spawn(process.execPath, ['--no-warnings', main, ...args], { env: {}, cwd: options.cwd ?? '/', stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -43,5 +51,9 @@ export function runMain(args: string[], options: { input?: string; cwd?: string 
   child.stdin.on('error', () => {});
   if (options.input !== undefined) child.stdin.end(options.input);
   else child.stdin.end();
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))) };
+}
+
+export function runMain(args: string[], options: { input?: string; cwd?: string } = {}): Promise<Run> {
+  return startMain(args, options).done;
 }

@@ -3,7 +3,7 @@
 // file (what `ctr images import --platform wasip1/wasm` and CRI pulls run), or with --artifact a
 // CNCF wasm artifact (config application/vnd.wasm.config.v0+json, the file as an application/wasm
 // layer). Written as an importable archive, or pushed to a registry.
-// `image example NAME --output FILE`: a small module to try that with (example.ts).
+// `image example NAME --output FILE`: a small module or component to try that with (example.ts).
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { kindOfHeader } from '../../oci/classify.ts';

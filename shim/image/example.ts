@@ -1,6 +1,10 @@
-// `image example NAME --output FILE`: small WASI preview1 commands, so a new operator can try the
-// whole path (image build, push, the pods in configs/kubernetes/) with nothing but this binary.
-// Each is assembled here, a few hundred bytes, rather than shipped as a file.
+// `image example NAME --output FILE`: small WASI preview1 commands and a wasi:http component, so a
+// new operator can try the whole path (image build, push, the pods in configs/kubernetes/) with
+// nothing but this binary. Each command is assembled here, a few hundred bytes, rather than shipped
+// as a file; a component cannot be written that briefly, so the server is built from http-hello.c
+// with the binary (scripts/build.ts) and read from it.
+import { getAsset, isSea } from 'node:sea';
+
 function leb(value: number): number[] {
   const out: number[] = [];
   do {
@@ -59,6 +63,13 @@ function command(imports: Import[], body: (call: (name: Import) => number[]) => 
 const writeData = (text: string): [number, number[]][] => [[8, [...u32(32), ...u32(utf8(text).length)]], [32, utf8(text)]];
 const write = (call: (name: Import) => number[], fd: number) => [...CONST(fd), ...CONST(8), ...CONST(1), ...CONST(16), ...call('fd_write'), DROP];
 
+export const HTTP_EXAMPLE_ASSET = 'http-hello.wasm';
+
+function httpExample(): Uint8Array<ArrayBuffer> {
+  if (!isSea()) throw new Error('image example http is built into the single executable: run it from dist/containerd-shim-wasmts-v1 (make build)');
+  return new Uint8Array(getAsset(HTTP_EXAMPLE_ASSET));
+}
+
 export const EXAMPLES: Record<string, { about: string; module: () => Uint8Array<ArrayBuffer> }> = {
   hello: {
     about: 'prints a line and exits 0',
@@ -74,5 +85,9 @@ export const EXAMPLES: Record<string, { about: string; module: () => Uint8Array<
     module: () => command(['poll_oneoff'], (call) => [0x03, 0x40, ...CONST(64), ...CONST(128), ...CONST(1), ...CONST(16), ...call('poll_oneoff'), DROP, 0x0c, 0, END], [
       [64, [...u64(0n), 0, 0, 0, 0, 0, 0, 0, 0, ...u32(1), 0, 0, 0, 0, ...u64(3_600_000_000_000n), ...u64(0n), 0, 0]],
     ]),
+  },
+  http: {
+    about: 'a wasi:http component answering every request 200 with a hello line (a Deployment with a Service)',
+    module: httpExample,
   },
 };

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addHandler } from './containerd-config.ts';
-import { cgroupDriverCheck, containerdVersionCheck, imagePullCheck } from './doctor.ts';
+import { cgroupDriverCheck, containerdVersionCheck, imagePullCheck, printChecks, scriptCheck } from './doctor.ts';
 
 test('containerd versions: 1.6+ passes, older and missing fail with what to do', () => {
   assert.ok(containerdVersionCheck('containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3\n').ok);
@@ -35,6 +35,18 @@ test('the cgroup driver: the same for runc and wasmts passes; a mismatch, or sys
   const noSystemd = cgroupDriverCheck(addHandler(runcSystemd).text, false);
   assert.is(noSystemd.ok, false);
   assert.match(noSystemd.detail, 'systemd is not running on this node');
+});
+
+test('util-linux script: found, it is named; missing, a warning says what needs it and where to get it, and doctor still passes', () => {
+  assert.equal(scriptCheck('script from util-linux 2.38.1\n'), { name: 'script', ok: true, detail: 'script from util-linux 2.38.1' });
+  const missing = scriptCheck(undefined);
+  assert.equal([missing.ok, missing.warning], [true, true]);
+  assert.match(missing.detail, 'terminals for native containers and execs (tty: true, kubectl exec -it) fail without it');
+  assert.match(missing.detail, 'apt-get install bsdutils');
+  const lines: string[] = [];
+  assert.is(printChecks([{ name: 'runc', ok: true, detail: 'runc version 1.1.5' }, missing], (line) => lines.push(line)), true);
+  assert.match(lines[1]!, /^WARN script\s+script \(util-linux\) is not on PATH/);
+  assert.is(printChecks([missing, { name: 'runc', ok: false, detail: 'runc is not on PATH' }], () => {}), false);
 });
 
 test.run();

@@ -8,6 +8,8 @@ import { BINARY_NAME, DEFAULT_BIN_DIR, type InstallOptions } from './install.ts'
 export interface Check {
   name: string;
   ok: boolean;
+  // Passing, but something only some pods need is missing: printed, and doctor still exits 0.
+  warning?: boolean;
   detail: string;
 }
 
@@ -76,6 +78,18 @@ export function cgroupDriverCheck(config: string, systemdRunning: boolean): Chec
   return { name: 'cgroup driver', ok: true, detail: `${name(ours)}, the same for runc and ${HANDLER}` };
 }
 
+// Terminals for native containers and execs (tty: true, kubectl exec -t) run runc under util-linux
+// `script` (container/runc.ts). Every other pod runs without it, so a node lacking it is warned, not failed.
+export function scriptCheck(versionOutput: string | undefined): Check {
+  if (versionOutput) return { name: 'script', ok: true, detail: versionOutput.split('\n')[0]! };
+  return {
+    name: 'script',
+    ok: true,
+    warning: true,
+    detail: 'script (util-linux) is not on PATH: terminals for native containers and execs (tty: true, kubectl exec -it) fail without it, everything else works; install it (Debian and Ubuntu: apt-get install bsdutils, which ships /usr/bin/script; elsewhere util-linux)',
+  };
+}
+
 export function doctorChecks(options: InstallOptions): Check[] {
   const versionOutput = run('containerd', ['--version']);
   const checks: Check[] = [containerdVersionCheck(versionOutput)];
@@ -83,6 +97,7 @@ export function doctorChecks(options: InstallOptions): Check[] {
   checks.push(runc
     ? { name: 'runc', ok: true, detail: runc.split('\n')[0]! }
     : { name: 'runc', ok: false, detail: 'runc is not on PATH: install it (apt-get install runc); wasmts runs every container with runc' });
+  checks.push(scriptCheck(run('script', ['--version'])));
   const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
   checks.push({ name: 'cgroups', ok: true, detail: v2 ? 'cgroup v2 (unified)' : 'cgroup v1 (or hybrid)' });
   const config = existsSync(options.config) ? readFileSync(options.config, 'utf8') : undefined;
@@ -103,6 +118,6 @@ export function doctorChecks(options: InstallOptions): Check[] {
 }
 
 export function printChecks(checks: Check[], log: (line: string) => void): boolean {
-  for (const check of checks) log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name.padEnd(14)} ${check.detail}`);
+  for (const check of checks) log(`${!check.ok ? 'FAIL' : check.warning ? 'WARN' : 'ok  '} ${check.name.padEnd(14)} ${check.detail}`);
   return checks.every((check) => check.ok);
 }

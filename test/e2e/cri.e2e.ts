@@ -11,6 +11,7 @@ import { ImageService, RuntimeService, type CriClient } from '../cri/client.ts';
 import { BUSYBOX_IMAGE, WASM_TEST_IMAGE } from '../fixtures/build.ts';
 import { startCriNode, stopCriNode, type CriNode } from './cri-node.ts';
 import { CONTAINER_EXITED, CONTAINER_RUNNING, awaitLogLines, removePod, runPod, startContainer, status, waitState, type LogLine, type Pod } from './kubelet.ts';
+import { exitCodeOf, RESIZE, STDIN, streamExec } from './exec-stream.ts';
 import { NOTHING, settledLeftovers, shimPids } from './leftovers.ts';
 import { until } from './poll.ts';
 
@@ -132,6 +133,42 @@ test('ExecSync into a native sidecar of a wasm pod: stdout, stderr, exit codes 0
   assert.is(three.exitCode, 3);
   const refused = await cri.call(RuntimeService.method.execSync, { containerId: app, cmd: ['sh'], timeout: 30n }).then(() => undefined, (error: Error) => error);
   assert.match(refused?.message ?? 'ExecSync into the wasm container succeeded', 'runs a single guest, with no shell or other programs to exec; exec into a native sidecar of the pod instead');
+  for (const id of [app, sidecar]) await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 2n });
+}));
+
+test('streaming Exec into a native sidecar of a wasm pod, over the stream server\'s WebSocket as kubectl exec: stdin in, stdout and stderr apart, exit code 7 on the status channel; -t sized by a resize; into the wasm container the refusal is the status', () => withPod(async (pod) => {
+  const app = await startContainer(cri, pod, wasm('app', ['/app/sleep.wasm']));
+  const sidecar = await startContainer(cri, pod, { metadata: { name: 'sidecar', attempt: 0 }, image: { image: BUSYBOX_IMAGE }, command: ['sleep', '300'], logPath: 'sidecar_0.log' });
+  await waitState(cri, sidecar, CONTAINER_RUNNING);
+  await waitState(cri, app, CONTAINER_RUNNING);
+  const exec = (containerId: string, cmd: string[], streams: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }) => cri.call(RuntimeService.method.exec, { containerId, cmd, ...streams });
+  const piped = await exec(sidecar, ['sh', '-c', 'read line; echo got:$line; echo err >&2; exit 7'], { stdin: true, stdout: true, stderr: true, tty: false });
+  const result = await streamExec(containerd, piped.url, [[STDIN, 'hello\n']]);
+  assert.equal([result.protocol, result.stdout, result.stderr], ['v4.channel.k8s.io', 'got:hello\n', 'err\n']);
+  // Up to 2.2 the stream server writes apimachinery's metav1.Status, whose ListMeta is always
+  // encoded; 2.3's, k8s.io/cri-streaming, writes a status type of its own without it.
+  const { major, minor } = containerd.version;
+  const metadata = major > 2 || (major === 2 && minor >= 3) ? {} : { metadata: {} };
+  assert.equal(result.status, {
+    ...metadata,
+    status: 'Failure',
+    message: 'command terminated with non-zero exit code: error executing command [sh -c read line; echo got:$line; echo err >&2; exit 7], exit code 7',
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: '7' }] },
+  });
+  assert.is(exitCodeOf(result.status), 7);
+  // kubectl exec -it: stderr goes to the terminal too. The size comes from the client once the
+  // process runs (until then the terminal has none, and stty says so): the process waits for it.
+  const terminal = await exec(sidecar, ['sh', '-c', 'until [ "$(stty size 2>/dev/null)" = "30 100" ]; do sleep 0.1; done; tty; stty size'], { stdin: true, stdout: true, stderr: false, tty: true });
+  const sized = await streamExec(containerd, terminal.url, [[RESIZE, JSON.stringify({ Width: 100, Height: 30 })]]);
+  assert.match(sized.stdout, /^\/dev\/pts\/\d+\r\n30 100\r\n$/);
+  assert.equal(sized.status, { ...metadata, status: 'Success' });
+  // CRI hands out a URL for any container; the shim's refusal comes when the exec is made, as the
+  // stream server's internal error.
+  const intoWasm = await exec(app, ['sh'], { stdin: false, stdout: true, stderr: true, tty: false });
+  const refused = await streamExec(containerd, intoWasm.url, []);
+  assert.equal([refused.stdout, refused.stderr, refused.status?.status, refused.status?.reason], ['', '', 'Failure', 'InternalError']);
+  assert.match(refused.status?.message ?? '', 'is a WebAssembly container: it runs a single guest, with no shell or other programs to exec; exec into a native sidecar of the pod instead');
   for (const id of [app, sidecar]) await cri.call(RuntimeService.method.stopContainer, { containerId: id, timeout: 2n });
 }));
 

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerdVersion, pathFor } from '../../scripts/containerd-versions.ts';
 import { defaultConfig } from './cri-node.ts';
@@ -46,7 +46,20 @@ test('a second install changes nothing; doctor reports the handler and the binar
   assert.is(doctor.status, 0, doctor.stdout);
   assert.match(doctor.stdout, /ok\s+handler/);
   assert.match(doctor.stdout, /ok\s+runc/);
+  assert.match(doctor.stdout, /ok\s+script\s+script from util-linux \d/);
   assert.match(doctor.stdout, new RegExp(`ok\\s+containerd\\s+containerd ${version.name.replace('.', '\\.')}\\.\\d+`));
+});
+
+test('doctor on a node without util-linux script warns that terminals need it, and passes', () => {
+  // A PATH with containerd and runc and nothing else: /usr/bin, where script lives, is not on it.
+  const bare = join(work, 'bare-path');
+  mkdirSync(bare);
+  symlinkSync(containerdBinary, join(bare, 'containerd'));
+  symlinkSync(execFileSync('sh', ['-c', 'command -v runc'], { encoding: 'utf8' }).trim(), join(bare, 'runc'));
+  const doctor = spawnSync(binary, ['doctor', '--config', config, '--bin-dir', binDir], { encoding: 'utf8', env: { ...process.env, PATH: bare } });
+  assert.is(doctor.status, 0, doctor.stdout);
+  assert.match(doctor.stdout, /ok\s+runc/);
+  assert.match(doctor.stdout, /WARN script\s+script \(util-linux\) is not on PATH: terminals for native containers and execs .*apt-get install bsdutils/);
 });
 
 test('uninstall removes exactly what install added; doctor then says what to do', () => {

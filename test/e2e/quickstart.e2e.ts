@@ -11,6 +11,7 @@ import { before } from '../before.ts';
 import { ImageService, RuntimeService } from '../cri/client.ts';
 import { startCriNode, stopCriNode, type CriNode } from './cri-node.ts';
 import { CONTAINER_EXITED, CONTAINER_RUNNING, awaitLogLines, removePod, runPod, startContainer, status, waitState, type Pod } from './kubelet.ts';
+import { until } from './poll.ts';
 
 const root = join(import.meta.dirname, '../..');
 const binary = join(root, 'dist/containerd-shim-wasmts-v1');
@@ -106,6 +107,30 @@ test('the Job and the Deployment of configs/kubernetes run the fail and sleep ex
     assert.is((await status(node.cri, deployment.container)).exitCode, 143);
   } finally {
     await removePod(node.cri, deployment.pod);
+  }
+});
+
+test('the wasi:http Deployment of configs/kubernetes serves the http example, pushed as the quickstart pushes, and drains on StopContainer', async () => {
+  await shim(['image', 'example', 'http', '--output', 'http-hello.wasm']);
+  const path = 'configs/kubernetes/http-component.yaml';
+  const image = field(manifest(path), 'image')!;
+  await shim(['image', 'build', 'http-hello.wasm', '--tag', image, '--push', '--plain-http']);
+  const port = /^\s*- containerPort:\s*(\d+)\s*$/m.exec(manifest(path))?.[1];
+  assert.ok(port, `${path} names the container's port`);
+  const server = await podFromManifest(path, 'wasmts');
+  try {
+    await waitState(node.cri, server.container, CONTAINER_RUNNING);
+    const ip = (await node.cri.call(RuntimeService.method.podSandboxStatus, { podSandboxId: server.pod.id })).status!.network!.ip;
+    // From the node's network namespace, as a Service's endpoints or a readiness probe reach the pod.
+    const hello = await until(async () => {
+      const result = await node.containerd.exec('curl', ['-sS', '--max-time', '60', `http://${ip}:${port}/`]);
+      return result.code === 0 && result.stdout;
+    }, `the server answering on ${ip}:${port}`);
+    assert.is(hello, 'Hello from a wasi:http component, run by wasmts: you asked for /\n');
+    await node.cri.call(RuntimeService.method.stopContainer, { containerId: server.container, timeout: BigInt(field(manifest(path), 'terminationGracePeriodSeconds')!) });
+    assert.is((await status(node.cri, server.container)).exitCode, 0, 'an HTTP server drains on SIGTERM and exits 0');
+  } finally {
+    await removePod(node.cri, server.pod);
   }
 });
 
