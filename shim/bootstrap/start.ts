@@ -1,7 +1,7 @@
 // `start`: find or spawn the daemon of this task's group, print its address in the form this
 // containerd takes (params.ts), exit.
 import net from 'node:net';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readSpec } from '../../oci/spec.ts';
 import { daemonGroup, daemonScope, socketPath } from '../address.ts';
@@ -104,6 +104,14 @@ async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, sock
   return { ready, abandon };
 }
 
+// The node's daemon lives as long as any wasm pod does. A new binary (an upgrade: `install` renames
+// it into place, a new inode) gets a daemon of its own for the pods started from then on, rather
+// than the old daemon's code; the old one ends with its last pod.
+async function binaryIdentity(): Promise<string> {
+  const { ino, mtimeMs } = await stat(selfCommand().file);
+  return `${ino}-${mtimeMs}`;
+}
+
 export async function startCommand(flags: ShimFlags): Promise<void> {
   const params = parseBootstrapParams(pipedStdin(), flags.id);
   const namespace = flags.namespace || params?.namespace || '';
@@ -113,7 +121,7 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
   const bundle = process.cwd();
   const spec = await readSpec(join(bundle, 'config.json'));
   const group = daemonGroup(daemonScope(process.env.WASMTS_DAEMON), flags.id, spec.annotations);
-  const socket = socketPath(containerdAddress, namespace, group, params?.socketDir || undefined);
+  const socket = socketPath(containerdAddress, namespace, `${group}/${await binaryIdentity()}`, params?.socketDir || undefined);
   const address = `unix://${socket}`;
   await mkdir(dirname(socket), { recursive: true });
   // Concurrent `start`s of one group: the first binds and spawns, the others find its socket.

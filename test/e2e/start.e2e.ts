@@ -2,7 +2,7 @@
 // handed to the one daemon; the others find it. Then `delete` after the daemon is killed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before } from '../before.ts';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
@@ -23,8 +23,8 @@ test.after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const shim = (bundle: string, command: string, { id = 'group-ten', env = '' } = {}) =>
-  containerd.exec('sh', ['-c', `cd '${bundle}' && ${env} exec '${binary}' -namespace wasmts-test -address '${containerd.socket}' -publish-binary /usr/bin/true -id ${id} ${command}`]);
+const shim = (bundle: string, command: string, { id = 'group-ten', env = '', program = binary } = {}) =>
+  containerd.exec('sh', ['-c', `cd '${bundle}' && ${env} exec '${program}' -namespace wasmts-test -address '${containerd.socket}' -publish-binary /usr/bin/true -id ${id} ${command}`]);
 
 function bundlesFor(name: string, count: number): string[] {
   const bundles = Array.from({ length: count }, (_, i) => join(work, `${name}-${i}`));
@@ -72,6 +72,24 @@ test('two pods find one daemon; with WASMTS_DAEMON=pod each has its own; a bad s
   for (const pid of shimPids(containerd)) process.kill(pid, 'SIGKILL');
   await until(() => shimPids(containerd).length === 0, 'the daemons to die');
   for (const bundle of [a!, c!, d!]) assert.is((await shim(bundle, 'delete')).code, 0);
+  assert.is((await containerd.exec('sh', ['-c', `ls -A /run/containerd/s 2>/dev/null`])).stdout, '', 'no socket is left');
+});
+
+test('a new binary (an upgrade renames one into place) gets a daemon of its own; the old one serves on', async () => {
+  const [old, upgraded] = bundlesFor('upgrade', 2);
+  const first = await shim(old!, 'start', { id: 'pod-old' });
+  assert.is(first.code, 0, first.stderr);
+  const copy = join(work, 'containerd-shim-wasmts-v1');
+  copyFileSync(binary, copy);
+  chmodSync(copy, 0o755);
+  const second = await shim(upgraded!, 'start', { id: 'pod-new', program: copy });
+  assert.is(second.code, 0, second.stderr);
+  assert.is.not(addressOf(second.stdout), addressOf(first.stdout));
+  assert.is(shimPids(containerd).length, 2, 'the old daemon and the new binary\'s');
+  for (const pid of shimPids(containerd)) process.kill(pid, 'SIGKILL');
+  await until(() => shimPids(containerd).length === 0, 'the daemons to die');
+  assert.is((await shim(old!, 'delete')).code, 0);
+  assert.is((await shim(upgraded!, 'delete', { program: copy })).code, 0);
   assert.is((await containerd.exec('sh', ['-c', `ls -A /run/containerd/s 2>/dev/null`])).stdout, '', 'no socket is left');
 });
 
