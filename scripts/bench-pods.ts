@@ -13,18 +13,12 @@ import { buildArtifactArchive } from '../oci/image.ts';
 import { containerdVersion } from './containerd-versions.ts';
 import { pidsMatching } from './processes.ts';
 import { ImageService } from '../test/cri/client.ts';
+import { percentile, pssKb } from './bench-common.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const VERSIONS = (process.env.BENCH_CONTAINERD || '1.6,2.3').split(',');
 const root = mkdtempSync('/tmp/wasmts-bench-pods-');
 let logs = join(root, 'logs');
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-const pssKb = (pid: number) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
 
 async function podToExit(cri: CriClient, handler: string, image: string, command: string[]): Promise<number> {
   const started = performance.now();
