@@ -18,7 +18,7 @@ import { pidsMatching } from './processes.ts';
 
 const PODS = Number(process.env.BENCH_PODS ?? 50);
 const SECONDS = Number(process.env.BENCH_STATS_SECONDS ?? 30);
-const STRACE_SECONDS = Number(process.env.BENCH_STRACE_SECONDS ?? 5);
+const STRACE_SECONDS = Number(process.env.BENCH_STRACE_SECONDS ?? 10);
 const LABEL = 'wasmts-bench';
 const KINDS: PodKind[] = ['wasm', 'runc'];
 
