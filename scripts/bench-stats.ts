@@ -21,6 +21,7 @@ const SECONDS = Number(process.env.BENCH_STATS_SECONDS ?? 30);
 const STRACE_SECONDS = Number(process.env.BENCH_STRACE_SECONDS ?? 10);
 const LABEL = 'wasmts-bench';
 const KINDS: PodKind[] = ['wasm', 'runc'];
+type Window = 'alone' | 'kubelet';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -97,16 +98,15 @@ try {
   console.log(`Stats with ${PODS} sleeping pods of each kind running at once (containerd ${containerd.version.name}), ${SECONDS} s per window; CPU = utime+stime of the shim daemons (${daemons.wasm.length} wasmts, ${daemons.runc.length} runc):`);
   const names: Record<PodKind, string> = { wasm: 'wasm pods (wasmts daemons)', runc: 'busybox pods (runc shims)' };
   for (const kind of KINDS) {
-    const perContainer = (window: 'alone' | 'kubelet') => `${calls[window][kind].toFixed(1)}`;
-    console.log(`  Stats calls reaching one ${kind} shim (strace, ${STRACE_SECONDS} s): ${perContainer('alone')}/s left alone, ${perContainer('kubelet')}/s with ListContainerStats once a second`);
+    console.log(`  Stats calls reaching one ${kind} shim (strace, ${STRACE_SECONDS} s): ${calls.alone[kind].toFixed(1)}/s left alone, ${calls.kubelet[kind].toFixed(1)}/s with ListContainerStats once a second`);
   }
-  const perCall = (kind: PodKind, window: 'alone' | 'kubelet') => {
+  const perCall = (kind: PodKind, window: Window) => {
     const total = calls[window][kind] * PODS * SECONDS;
     return total > 0 ? spent[window][kind] / total : NaN;
   };
-  const line = (name: string, kind: PodKind, window: 'alone' | 'kubelet') =>
+  const line = (name: string, kind: PodKind, window: Window) =>
     `${name.padEnd(34)} ${(spent[window][kind] / SECONDS).toFixed(1).padStart(6)} ms CPU per s of wall   ${perCall(kind, window).toFixed(2).padStart(6)} ms CPU per Stats call`;
-  for (const window of ['alone', 'kubelet'] as const) {
+  for (const window of ['alone', 'kubelet'] satisfies Window[]) {
     console.log(window === 'alone' ? 'node left alone (containerd\'s own stats collector only):' : 'with ListContainerStats once a second per kind (a kubelet):');
     for (const kind of KINDS) console.log(line(names[kind], kind, window));
     console.log(`ratio wasm/runc: CPU per s ${(spent[window].wasm / spent[window].runc).toFixed(2)}   per Stats call ${(perCall('wasm', window) / perCall('runc', window)).toFixed(2)}`);
