@@ -37,7 +37,10 @@ demo: build
 
 bench: build
 	$(NODE) scripts/bench.ts
+	$(NODE) scripts/bench-signals.ts
+	$(NODE) scripts/bench-tasks.ts
 	$(NODE) scripts/bench-pods.ts
+	$(NODE) scripts/bench-stats.ts
 	$(NODE) scripts/bench-big-module.ts
 	$(NODE) scripts/bench-components.ts
 

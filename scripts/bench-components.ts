@@ -9,18 +9,12 @@ import { join } from 'node:path';
 import { HTTP_COMPONENTS, WASM_TEST_IMAGE, buildTestImages } from '../test/fixtures/build.ts';
 import { PrivateContainerd } from './private-containerd.ts';
 import { containerdVersion } from './containerd-versions.ts';
+import { percentile, pssKb } from './bench-common.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const SECONDS = process.env.BENCH_HTTP_SECONDS ?? '10';
 const root = join(import.meta.dirname, '..');
 const node = process.execPath;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-const pssKb = (pid: number) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
 
 const images = await buildTestImages();
 const containerd = new PrivateContainerd({ shimDir: join(root, 'dist'), network: true, version: containerdVersion(process.env.BENCH_CONTAINERD ?? '2.3') });

@@ -7,24 +7,18 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import type { CriClient } from '../test/cri/client.ts';
 import { removePodCgroups, startCriNode } from '../test/e2e/cri-node.ts';
-import { CONTAINER_EXITED, CONTAINER_RUNNING, removePod, runPod, startContainer, waitState, type Pod } from '../test/e2e/kubelet.ts';
+import { CONTAINER_EXITED, removePod, runPod, startContainer, waitState } from '../test/e2e/kubelet.ts';
 import { BUSYBOX_IMAGE, FIXTURE_OUT, WASM_TEST_IMAGE } from '../test/fixtures/build.ts';
 import { buildArtifactArchive } from '../oci/image.ts';
 import { containerdVersion } from './containerd-versions.ts';
 import { pidsMatching } from './processes.ts';
 import { ImageService } from '../test/cri/client.ts';
+import { percentile, pssKb, sleepingPod, startInBatches } from './bench-common.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const VERSIONS = (process.env.BENCH_CONTAINERD || '1.6,2.3').split(',');
 const root = mkdtempSync('/tmp/wasmts-bench-pods-');
 let logs = join(root, 'logs');
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-const pssKb = (pid: number) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
 
 async function podToExit(cri: CriClient, handler: string, image: string, command: string[]): Promise<number> {
   const started = performance.now();
@@ -37,18 +31,6 @@ async function podToExit(cri: CriClient, handler: string, image: string, command
     return elapsed;
   } finally {
     await removePod(cri, pod);
-  }
-}
-
-async function runningWasmPod(cri: CriClient): Promise<{ pod: Pod; container: string }> {
-  const pod = await runPod(cri, logs);
-  try {
-    const container = await startContainer(cri, pod, { metadata: { name: 'sleep', attempt: 0 }, image: { image: WASM_TEST_IMAGE }, command: ['/app/sleep.wasm', '600'], logPath: 'sleep.log' });
-    await waitState(cri, container, CONTAINER_RUNNING);
-    return { pod, container };
-  } catch (error) {
-    await removePod(cri, pod).catch(() => {});
-    throw error;
   }
 }
 
@@ -100,26 +82,17 @@ async function benchVersion(name: string, density: boolean): Promise<void> {
       const kb = [...shims, ...runcs, ...taskPids].reduce((sum, pid) => sum + pssKb(pid), 0);
       console.log(`  ${count} running wasm pod(s): ${shims.length} shims, ${runcs.length} runc, ${taskPids.length} pause+runner; memory per pod (sum of PSS / pods): ${(kb / 1024 / count).toFixed(1)} MB`);
     };
-    const one = await runningWasmPod(cri);
+    const one = await sleepingPod(cri, logs, 'wasm');
     console.log('memory of running wasm pods (shim + runc + pause + runner):');
     await memory(1);
     await removePod(cri, one.pod);
 
-    const pods: Pod[] = [];
-    let failures = 0;
     const started = performance.now();
-    for (let batch = 0; batch < 5; batch++) {
-      const results = await Promise.allSettled(Array.from({ length: 10 }, () => runningWasmPod(cri)));
-      for (const result of results) {
-        if (result.status === 'fulfilled') pods.push(result.value.pod);
-        else {
-          failures++;
-          console.log(`  failure: ${(result.reason as Error).message}`);
-        }
-      }
-    }
+    const { started: running, failures } = await startInBatches(50, 10, () => sleepingPod(cri, logs, 'wasm'));
     const seconds = (performance.now() - started) / 1000;
-    console.log(`50 wasm pods started 10 at a time (sandbox + container running): ${seconds.toFixed(1)} s, ${(50 / seconds).toFixed(1)} pods/s, ${failures} failures`);
+    for (const failure of failures) console.log(`  failure: ${failure}`);
+    const pods = running.map((r) => r.pod);
+    console.log(`50 wasm pods started 10 at a time (sandbox + container running): ${seconds.toFixed(1)} s, ${(50 / seconds).toFixed(1)} pods/s, ${failures.length} failures`);
     await memory(pods.length);
     for (let i = 0; i < pods.length; i += 10) await Promise.all(pods.slice(i, i + 10).map((pod) => removePod(cri, pod)));
   } finally {

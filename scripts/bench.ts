@@ -1,38 +1,22 @@
 // Start-up and memory, measured side by side in one run on this machine (never a timed test):
 // `ctr run --rm` of a hello wasm image through our shim against a busybox echo through containerd's
 // own runc shim, interleaved; then the PSS of one running wasm container (shim + runc + runner).
-import { readFileSync, writeFileSync } from 'node:fs';
 import { pidsMatching } from './processes.ts';
 import { join } from 'node:path';
-import { buildImageArchive, wasmImage } from '../oci/image.ts';
-import { BUSYBOX_IMAGE, buildModules, buildTestImages, FIXTURE_OUT, WASM_TEST_IMAGE } from '../test/fixtures/build.ts';
+import { buildModules, buildTestImages, WASM_TEST_IMAGE } from '../test/fixtures/build.ts';
+import { percentile, pssKb, runcEchoRun, wasmHelloRun, writeHelloArchive } from './bench-common.ts';
 import { PrivateContainerd } from './private-containerd.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const root = join(import.meta.dirname, '..');
-const HELLO = 'docker.io/wasmts/hello:bench';
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function pssKb(pid: number): number {
-  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  return Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
-}
-
 
 const modules = await buildModules();
 const images = await buildTestImages();
-const helloArchive = join(FIXTURE_OUT, 'hello-bench.tar');
-writeFileSync(helloArchive, await buildImageArchive(wasmImage(HELLO, modules.hello!, '/hello.wasm')));
+const helloArchive = await writeHelloArchive(modules.hello!);
 const containerd = new PrivateContainerd({ shimDir: join(root, 'dist') });
 await containerd.start();
 try {
   for (const archive of [helloArchive, images.wasm, images.busybox]) await containerd.ctr(['images', 'import', '--all-platforms', archive]);
-  const wasmRun = (id: string) => ['run', '--rm', '--runtime', 'io.containerd.wasmts.v1', '--platform', 'wasip1/wasm', HELLO, id, '/hello.wasm'];
-  const runcRun = (id: string) => ['run', '--rm', '--runtime', 'io.containerd.runc.v2', BUSYBOX_IMAGE, id, 'echo', 'hello'];
   const time = async (args: string[]) => {
     const started = performance.now();
     const result = await containerd.ctr(args);
@@ -40,14 +24,14 @@ try {
     return performance.now() - started;
   };
   for (let i = 0; i < 2; i++) {
-    await time(wasmRun(`warm-w${i}`));
-    await time(runcRun(`warm-r${i}`));
+    await time(wasmHelloRun(`warm-w${i}`));
+    await time(runcEchoRun(`warm-r${i}`));
   }
   const wasm: number[] = [];
   const runc: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    wasm.push(await time(wasmRun(`bench-w${i}`)));
-    runc.push(await time(runcRun(`bench-r${i}`)));
+    wasm.push(await time(wasmHelloRun(`bench-w${i}`)));
+    runc.push(await time(runcEchoRun(`bench-r${i}`)));
   }
   const line = (name: string, values: number[]) => `${name.padEnd(34)} median ${percentile(values, 50).toFixed(0).padStart(5)} ms   p95 ${percentile(values, 95).toFixed(0).padStart(5)} ms`;
   console.log(`ctr run --rm, ${RUNS} runs each, interleaved:`);
