@@ -57,32 +57,34 @@ function closeFifo(fd: number | undefined): void {
 // One daemon serves the tasks of many pods. containerd reads the `log` FIFO of each bundle where it
 // ran `start` (on 2.x, a pod's later containers have none), and only while that shim is known to
 // it. So a line about a task goes to its own bundle's FIFO; a task without one, and the daemon's own
-// lines, go to the FIFO of the newest task that has one (the first bundle's until a task comes).
-// A deleted task's FIFO is closed: nobody reads it any more.
+// lines, go to the FIFO of the newest task that has one. A deleted task's FIFO is closed (nobody
+// will read it), except the last: the daemon's closing lines go there, while containerd still reads
+// it (the first bundle's plays that part until a task comes).
 export class LogRoutes {
   readonly #byTask = new Map<string, number>();
-  #first: number | undefined;
+  #fallback: number | undefined;
 
   constructor(firstBundleLog: string) {
-    this.#first = openFifo(firstBundleLog);
+    this.#fallback = openFifo(firstBundleLog);
   }
 
   open(id: string, bundleLog: string): void {
     const fd = openFifo(bundleLog);
     if (fd === undefined) return;
     this.#byTask.set(id, fd);
-    // The first bundle is the first task's: from now on its FIFO is that task's.
-    closeFifo(this.#first);
-    this.#first = undefined;
+    closeFifo(this.#fallback);
+    this.#fallback = undefined;
   }
 
   close(id: string): void {
-    closeFifo(this.#byTask.get(id));
+    const fd = this.#byTask.get(id);
     this.#byTask.delete(id);
+    if (this.#byTask.size === 0 && this.#fallback === undefined) this.#fallback = fd;
+    else closeFifo(fd);
   }
 
   #newest(): number | undefined {
-    let newest = this.#first;
+    let newest = this.#fallback;
     for (const fd of this.#byTask.values()) newest = fd;
     return newest;
   }
