@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DaemonLifetime } from './daemon-lifetime.ts';
 
-function setup({ reserveMs = 40, graceMs = 5, callOff = 0 } = {}) {
+function setup({ reserveMs = 40, lingerMs = 5, callOff = 0 } = {}) {
   const state = { tasks: 0, connections: 0, accepted: 0, exits: 0, decided: [] as number[] };
   let refusals = callOff;
   const lifetime = new DaemonLifetime({
@@ -16,7 +16,7 @@ function setup({ reserveMs = 40, graceMs = 5, callOff = 0 } = {}) {
       return true;
     },
     reserveMs,
-    graceMs,
+    lingerMs,
   });
   return { state, lifetime };
 }

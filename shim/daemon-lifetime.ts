@@ -13,9 +13,10 @@ export interface LifetimeOptions {
   exit: (acceptedWhenDecided: number) => Promise<boolean>;
   // How long a probe holds the daemon for the connection that follows it.
   reserveMs: number;
-  // How long the conditions must hold before exiting: a probe accepted by the kernel but not yet by
-  // the daemon is seen within it.
-  graceMs: number;
+  // How long the daemon stays once idle: the next pod's `start` (a Job's next pod, a container the
+  // kubelet restarts) then finds it warm, and a probe accepted by the kernel but not yet by the
+  // daemon is seen meanwhile.
+  lingerMs: number;
 }
 
 export class DaemonLifetime {
@@ -54,7 +55,7 @@ export class DaemonLifetime {
     if (this.#exiting || !this.#idle()) return;
     clearTimeout(this.#timer);
     const accepted = this.#options.accepted();
-    const wait = Math.max(this.#options.graceMs, this.#reservedUntil - Date.now());
+    const wait = Math.max(this.#options.lingerMs, this.#reservedUntil - Date.now());
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (!this.#idle() || this.#options.accepted() !== accepted) return this.#schedule();

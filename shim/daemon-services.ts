@@ -28,7 +28,10 @@ const TRACE_FLUSH_MS = 5_000;
 // A `start` that found this daemon prints its address, and containerd connects within milliseconds;
 // this is the margin for a loaded node. Only an idle daemon waits it out.
 const PROBE_RESERVE_MS = 10_000;
-const IDLE_GRACE_MS = 300;
+// A daemon's start-up was its largest cost per short task (~200 ms of CPU of ~410 for a ctr run of
+// hello, process accounting beside scripts/bench-tasks.ts): an idle daemon waits this long for the
+// next task.
+const IDLE_LINGER_MS = 5_000;
 
 export async function startServices(flags: ShimFlags, version: string, listener: net.Server, early: net.Socket[]): Promise<void> {
   const logs = new LogRoutes(join(flags.bundle, 'log'));
@@ -111,7 +114,7 @@ export async function startServices(flags: ShimFlags, version: string, listener:
     accepted: () => server.accepted,
     exit: shutdown,
     reserveMs: PROBE_RESERVE_MS,
-    graceMs: IDLE_GRACE_MS,
+    lingerMs: IDLE_LINGER_MS,
   });
   server.onPeer((event) => lifetime.peer(event));
   for (const socket of early.splice(0)) server.serve(socket);

@@ -105,11 +105,13 @@ async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, sock
 }
 
 // The node's daemon lives as long as any wasm pod does. A new binary (an upgrade: `install` renames
-// it into place, a new inode) gets a daemon of its own for the pods started from then on, rather
-// than the old daemon's code; the old one ends with its last pod.
-async function binaryIdentity(): Promise<string> {
+// it into place, a new inode), or containerd restarted with other settings for its shims (the OTEL_
+// and WASMTS_ variables the daemon reads), gets a daemon of its own for the pods started from then
+// on, rather than the old daemon's code or settings; the old one ends with its last pod.
+async function daemonIdentity(env: NodeJS.ProcessEnv): Promise<string> {
   const { ino, mtimeMs } = await stat(selfCommand().file);
-  return `${ino}-${mtimeMs}`;
+  const settings = Object.entries(env).filter(([key]) => /^(OTEL_|WASMTS_)/.test(key)).sort(([a], [b]) => (a < b ? -1 : 1));
+  return `${ino}-${mtimeMs}/${JSON.stringify(settings)}`;
 }
 
 export async function startCommand(flags: ShimFlags): Promise<void> {
@@ -121,7 +123,7 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
   const bundle = process.cwd();
   const spec = await readSpec(join(bundle, 'config.json'));
   const group = daemonGroup(daemonScope(process.env.WASMTS_DAEMON), flags.id, spec.annotations);
-  const socket = socketPath(containerdAddress, namespace, `${group}/${await binaryIdentity()}`, params?.socketDir || undefined);
+  const socket = socketPath(containerdAddress, namespace, `${group}/${await daemonIdentity(process.env)}`, params?.socketDir || undefined);
   const address = `unix://${socket}`;
   await mkdir(dirname(socket), { recursive: true });
   // Concurrent `start`s of one group: the first binds and spawns, the others find its socket.

@@ -75,8 +75,8 @@ test('two pods find one daemon; with WASMTS_DAEMON=pod each has its own; a bad s
   assert.is((await containerd.exec('sh', ['-c', `ls -A /run/containerd/s 2>/dev/null`])).stdout, '', 'no socket is left');
 });
 
-test('a new binary (an upgrade renames one into place) gets a daemon of its own; the old one serves on', async () => {
-  const [old, upgraded] = bundlesFor('upgrade', 2);
+test('a new binary (an upgrade renames one into place), or other settings in containerd\'s environment, get a daemon of their own; the old one serves on', async () => {
+  const [old, upgraded, traced] = bundlesFor('upgrade', 3);
   const first = await shim(old!, 'start', { id: 'pod-old' });
   assert.is(first.code, 0, first.stderr);
   const copy = join(work, 'containerd-shim-wasmts-v1');
@@ -86,10 +86,15 @@ test('a new binary (an upgrade renames one into place) gets a daemon of its own;
   assert.is(second.code, 0, second.stderr);
   assert.is.not(addressOf(second.stdout), addressOf(first.stdout));
   assert.is(shimPids(containerd).length, 2, 'the old daemon and the new binary\'s');
+  const third = await shim(traced!, 'start', { id: 'pod-traced', env: 'WASMTS_LAYER_CACHE=/var/lib/wasmts/other-layers' });
+  assert.is(third.code, 0, third.stderr);
+  assert.not.ok([first, second].some((result) => addressOf(result.stdout) === addressOf(third.stdout)), 'a daemon for those settings');
+  assert.is(shimPids(containerd).length, 3);
   for (const pid of shimPids(containerd)) process.kill(pid, 'SIGKILL');
   await until(() => shimPids(containerd).length === 0, 'the daemons to die');
   assert.is((await shim(old!, 'delete')).code, 0);
   assert.is((await shim(upgraded!, 'delete', { program: copy })).code, 0);
+  assert.is((await shim(traced!, 'delete')).code, 0);
   assert.is((await containerd.exec('sh', ['-c', `ls -A /run/containerd/s 2>/dev/null`])).stdout, '', 'no socket is left');
 });
 

@@ -167,8 +167,19 @@ test('a collector that is down costs nothing but a warning, once per daemon', as
   assert.is(run.code, 0, run.stderr);
   assert.match(run.stdout, 'arg[1]=still');
   const lines = () => readFileSync(containerd.logPath, 'utf8').slice(from).split('\n').filter((l) => l.includes('exporting spans failed'));
-  // The daemon has exited (ctr run --rm ends with Delete and Shutdown) once its shutdown flush failed too.
-  await until(() => lines().length >= 2 && shimGone(), `${id}'s daemon to fail its exports and exit`);
+  // A second task in the same daemon, running: its spans are exported, and fail, while containerd
+  // still reads the daemon's log (an idle daemon's last lines, at its exit, have no reader left).
+  const second = newId('down-again');
+  assert.is((await containerd.ctr(['run', '-d', ...WASM, WASM_TEST_IMAGE, second, '/app/sleep.wasm'])).code, 0);
+  await containerd.waitRunning(second);
+  await until(() => lines().length >= 2, `${second}'s spans to fail to export too`).catch((error: Error) => {
+    throw new Error(`${error.message}; the lines: ${lines().join('\n') || 'none'}`);
+  });
+  await containerd.ctr(['task', 'kill', '-s', 'SIGKILL', second]);
+  await until(async () => new RegExp(`^${second}\\s+\\d+\\s+STOPPED`, 'm').test((await containerd.ctr(['task', 'ls'])).stdout), `${second} to stop`);
+  await containerd.ctr(['task', 'delete', second]);
+  await containerd.ctr(['container', 'rm', second]);
+  await until(() => shimGone(), 'the daemon to exit');
   const warnings = lines().filter((l) => l.includes('level=warn'));
   assert.is(warnings.length, 1, lines().join('\n'));
   assert.match(warnings[0]!, 'later failures are logged at debug');
