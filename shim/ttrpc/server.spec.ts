@@ -77,8 +77,8 @@ test('a handler that throws or rejects with a bug answers that call with Unknown
   const slow = other.call('test.Echo', 'Slow', Uint8Array.of(7));
   await expectCode(buggy.call('test.Echo', 'Bug', new Uint8Array()), 2);
   await expectCode(buggy.call('test.Echo', 'Bug', Uint8Array.of(1)), 2);
-  assert.equal(await buggy.call('test.Echo', 'Echo', Uint8Array.of(1)), Uint8Array.of(1), 'the same connection serves on');
-  assert.equal(await slow, Uint8Array.of(7), 'a call in flight on another connection is answered');
+  assert.equal([...(await buggy.call('test.Echo', 'Echo', Uint8Array.of(1)))], [1], 'the same connection serves on');
+  assert.equal([...(await slow)], [7], 'a call in flight on another connection is answered');
   buggy.close();
   other.close();
 });
