@@ -1,5 +1,5 @@
 // The daemon's services, loaded once its socket listens: task calls from containerd, tasks run with
-// runc, events published; the process exits when containerd shuts it down with no task left.
+// runc, events published; the process exits when idle (daemon-lifetime.ts).
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type net from 'node:net';
@@ -85,12 +85,12 @@ export async function startServices(flags: ShimFlags, version: string, listener:
       lifetime.taskCreated();
       logs.open(request.id, join(request.bundle, 'log'));
       return createRuncContainer(request, {
-      runcRoot: root,
-      runner: runnerFiles,
-      log,
-      containerd: { socket: flags.address, namespace: flags.namespace },
-      layerCache: process.env.WASMTS_LAYER_CACHE || DEFAULT_LAYER_CACHE,
-      components,
+        runcRoot: root,
+        runner: runnerFiles,
+        log,
+        containerd: { socket: flags.address, namespace: flags.namespace },
+        layerCache: process.env.WASMTS_LAYER_CACHE || DEFAULT_LAYER_CACHE,
+        components,
       }).catch((error: Error) => {
         logs.close(request.id);
         throw error;
