@@ -1,6 +1,7 @@
 // `serve`: the long-lived shim process of the node's wasm tasks (or of one pod: address.ts). It
 // takes over the socket `start` bound, tells `start` it is ready before loading anything heavy, then
-// loads the task service; containerd's first request waits in the socket meanwhile. This keeps the daemon's start-up off `start`'s path.
+// loads the task service; containerd's first request waits in the socket meanwhile. This keeps the
+// daemon's start-up off `start`'s path.
 import { closeSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import type { ShimFlags } from './flags.ts';
