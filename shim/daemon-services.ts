@@ -1,7 +1,7 @@
 // The daemon's services, loaded once its socket listens: task calls from containerd, tasks run with
 // runc, events published; the process exits when idle (daemon-lifetime.ts).
-import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import type net from 'node:net';
 import { join } from 'node:path';
 import { runnerFilesFromMaps, type RunnerFiles } from '../oci/rewrite.ts';
@@ -35,6 +35,9 @@ const IDLE_LINGER_MS = 5_000;
 
 export async function startServices(flags: ShimFlags, version: string, listener: net.Server, early: net.Socket[]): Promise<void> {
   const logs = new LogRoutes(join(flags.bundle, 'log'));
+  // The socket `start` bound and renamed into place for this daemon, as it is now: the path is ours
+  // only while it names this inode.
+  const socketInode = statSync(flags.socket, { throwIfNoEntry: false })?.ino;
   const log = createLogger(logs.sink, flags.debug, { runtime: 'io.containerd.wasmts.v1', group: flags.id });
   // Tracing is loaded only when an OTLP endpoint is set (in containerd's environment, which shims
   // inherit), and before the first call is read, so that the pod's first Create is traced too.
@@ -63,7 +66,8 @@ export async function startServices(flags: ShimFlags, version: string, listener:
     const exiting = await withSocketLock(flags.socket, async () => {
       if (acceptedThen !== undefined && server.accepted !== acceptedThen) return false;
       service.refuseNewTasks();
-      await rm(flags.socket, { force: true });
+      // A `start` that found this daemon unreachable has put a new daemon's socket at the path.
+      if ((await stat(flags.socket).catch(() => undefined))?.ino === socketInode) await rm(flags.socket, { force: true });
       server.stopAccepting();
       return true;
     }).catch((error: Error) => {
