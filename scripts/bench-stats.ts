@@ -42,7 +42,8 @@ async function kubeletLoop(cri: CriClient, seconds: number, latencies?: Record<P
       latencies?.[kind].push(result.ms);
       listed[kind] += result.listed;
     }
-    await sleep(started + (second + 1) * 1000 - performance.now());
+    // A second whose calls took longer than a second starts the next at once.
+    await sleep(Math.max(0, started + (second + 1) * 1000 - performance.now()));
   }
   return listed;
 }
@@ -101,7 +102,8 @@ try {
     console.log(`  Stats calls reaching one ${kind} shim (strace, ${STRACE_SECONDS} s): ${calls.alone[kind].toFixed(1)}/s left alone, ${calls.kubelet[kind].toFixed(1)}/s with ListContainerStats once a second`);
   }
   const perCall = (kind: PodKind, window: Window) => {
-    const total = calls[window][kind] * PODS * SECONDS;
+    // Counted on one daemon: wasmts has one for the node, runc's shim one per pod.
+    const total = calls[window][kind] * daemons[kind].length * SECONDS;
     return total > 0 ? spent[window][kind] / total : NaN;
   };
   const line = (name: string, kind: PodKind, window: Window) =>
