@@ -16,7 +16,22 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-export const pssKb = (pid: number) => Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+export interface MemoryKb {
+  pss: number;
+  // Pages no other process maps: what the process alone costs. Pages two of ours share (the
+  // executable's code in the daemon and a runner) count in neither's.
+  private: number;
+  // Heap, stacks and other memory not backed by a file: what each further process adds.
+  anonymous: number;
+}
+
+export function memoryKb(pid: number): MemoryKb {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0);
+  return { pss: field('Pss'), private: field('Private_Clean') + field('Private_Dirty'), anonymous: field('Anonymous') };
+}
+
+export const pssKb = (pid: number) => memoryKb(pid).pss;
 
 const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 

@@ -1,10 +1,10 @@
 // Start-up and memory, measured side by side in one run on this machine (never a timed test):
 // `ctr run --rm` of a hello wasm image through our shim against a busybox echo through containerd's
-// own runc shim, interleaved; then the PSS of one running wasm container (shim + runc + runner).
+// own runc shim, interleaved; then the memory of one running wasm container (shim + runc + runner).
 import { pidsMatching } from './processes.ts';
 import { join } from 'node:path';
 import { buildModules, buildTestImages, WASM_TEST_IMAGE } from '../test/fixtures/build.ts';
-import { percentile, pssKb, runcEchoRun, wasmHelloRun, writeHelloArchive } from './bench-common.ts';
+import { memoryKb, percentile, runcEchoRun, wasmHelloRun, writeHelloArchive } from './bench-common.ts';
 import { PrivateContainerd } from './private-containerd.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -52,11 +52,13 @@ try {
     const runners = ids.map((id) => Number(new RegExp(`^${id}\\s+(\\d+)\\s+RUNNING`, 'm').exec(tasks)?.[1]));
     const shims = pidsMatching((c) => c.includes('containerd-shim-wasmts-v1') && c.includes(containerd.socket));
     const runcs = pidsMatching((c) => c.startsWith('runc ') && ids.some((id) => c.includes(` ${id}`)));
-    const kb = (pids: number[]) => pids.reduce((sum, pid) => sum + pssKb(pid), 0);
-    const [shimKb, runcKb, runnerKb] = [kb(shims), kb(runcs), kb(runners)];
-    const total = (shimKb + runcKb + runnerKb) / 1024;
-    console.log(`${count} running wasm container(s): shims ${(shimKb / 1024).toFixed(1)} MB, runc ${(runcKb / 1024).toFixed(1)} MB, runners ${(runnerKb / 1024).toFixed(1)} MB (sum of PSS)`);
-    console.log(`  memory per running wasm container: ${(total / count).toFixed(1)} MB`);
+    const sum = (pids: number[]) => pids.map(memoryKb).reduce((a, b) => ({ pss: a.pss + b.pss, private: a.private + b.private, anonymous: a.anonymous + b.anonymous }), { pss: 0, private: 0, anonymous: 0 });
+    const parts = { shims: sum(shims), runc: sum(runcs), runners: sum(runners) };
+    const mb = (kb: number) => (kb / 1024).toFixed(1);
+    const total = sum([...shims, ...runcs, ...runners]);
+    console.log(`${count} running wasm container(s), PSS / private / anonymous, MB:`);
+    for (const [name, kb] of Object.entries(parts)) console.log(`  ${name.padEnd(8)} ${mb(kb.pss).padStart(6)} ${mb(kb.private).padStart(6)} ${mb(kb.anonymous).padStart(6)}`);
+    console.log(`  memory per running wasm container: PSS ${mb(total.pss / count)}, private ${mb(total.private / count)}, anonymous ${mb(total.anonymous / count)}`);
     for (const id of ids) await containerd.ctr(['task', 'kill', '-s', 'SIGKILL', id]);
     await new Promise((r) => setTimeout(r, 500));
     for (const id of ids) {

@@ -1,37 +1,13 @@
 // The single executable's entry: the runner inside a wasm container, or the shim containerd starts.
-// Each path loads only what it needs, so `start` and `delete` stay quick.
-declare const WASMTS_VERSION: string;
+// The two are separate bundles (shim/parts.ts), so a runner, one per container, never parses or
+// holds the shim's code.
+import { runnerPart, shimPart } from './parts.ts';
 
-const version = typeof WASMTS_VERSION === 'string' ? WASMTS_VERSION : 'dev';
 const argv = process.argv.slice(2);
 
 async function main(): Promise<void> {
-  if (argv[0] === 'run') {
-    await (await import('../runtime/runner.ts')).runGuest(argv[1]);
-    return;
-  }
-  if (argv[0] === 'transpile') {
-    await (await import('../runtime/component/transpile.ts')).transpileCommand(argv.slice(1));
-    return;
-  }
-  if (argv[0] === 'check-module') {
-    await (await import('./container/wasm-check.ts')).checkModuleCommand(argv.slice(1));
-    return;
-  }
-  if (argv[0] === '-info' || argv[0] === '--info') {
-    (await import('./bootstrap/info.ts')).printRuntimeInfo(version);
-    return;
-  }
-  if (argv[0] === '--help' || argv[0] === '-help' || argv[0] === '-h' || argv[0] === 'help') {
-    process.stdout.write((await import('./help.ts')).helpText(argv[0] === 'help' ? argv[1] : undefined));
-    return;
-  }
-  if (argv[0] === 'version' || argv.includes('--version') || argv.includes('-version') || argv.includes('-v')) {
-    process.stdout.write(`containerd-shim-wasmts-v1 ${version}\nnode ${process.version}\n`);
-    return;
-  }
-  const { runShimCommand } = await import('./command.ts');
-  await runShimCommand(argv, version);
+  if (argv[0] === 'run') return (await runnerPart()).runGuest(argv[1]);
+  return (await shimPart()).runShimMain(argv);
 }
 
 main().catch((error: Error) => {
