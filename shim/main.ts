@@ -6,7 +6,7 @@ import { runnerPart, shimPart } from './parts.ts';
 const argv = process.argv.slice(2);
 
 async function main(): Promise<void> {
-  if (argv[0] === 'run') return (await runnerPart()).runGuest(argv[1]);
+  if (argv[0] === 'run') return (await runnerPart()).runGuest(argv[1], argv[2]);
   return (await shimPart()).runShimMain(argv);
 }
 

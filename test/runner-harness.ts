@@ -11,6 +11,8 @@ export interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
+  // What the runner wrote to its status descriptor, when it was given one.
+  status?: string;
 }
 
 export interface GuestRun {
@@ -18,6 +20,8 @@ export interface GuestRun {
   env?: string[];
   input?: string;
   cwd?: string;
+  // Hand the runner a status descriptor (fd 3), as the shim does.
+  status?: boolean;
 }
 
 export function runnerHarness() {
@@ -27,7 +31,7 @@ export function runnerHarness() {
   const start = (module: string, args: string[], options: GuestRun = {}): Started => {
     const guestFile = join(dir, `guest-${runs++}.json`);
     writeFileSync(guestFile, JSON.stringify({ engine: options.engine ?? 'preview1', module, args, env: options.env ?? [], cwd: options.cwd ?? '/' }));
-    return startMain(['run', guestFile], options);
+    return startMain(['run', guestFile, ...(options.status ? ['3'] : [])], options);
   };
   return {
     dir,
@@ -42,16 +46,18 @@ export interface Started {
   done: Promise<Run>;
 }
 
-export function startMain(args: string[], options: { input?: string; cwd?: string } = {}): Started {
-  const child = spawn(process.execPath, ['--no-warnings', main, ...args], { env: {}, cwd: options.cwd ?? '/', stdio: ['pipe', 'pipe', 'pipe'] });
+export function startMain(args: string[], options: { input?: string; cwd?: string; status?: boolean } = {}): Started {
+  const child = spawn(process.execPath, ['--no-warnings', main, ...args], { env: {}, cwd: options.cwd ?? '/', stdio: ['pipe', 'pipe', 'pipe', ...(options.status ? ['pipe' as const] : [])] }) as ChildProcessWithoutNullStreams;
   let stdout = '';
   let stderr = '';
+  let status = '';
+  child.stdio[3]?.on('data', (c: Buffer) => (status += c));
   child.stdout.on('data', (c: Buffer) => (stdout += c));
   child.stderr.on('data', (c: Buffer) => (stderr += c));
   child.stdin.on('error', () => {});
   if (options.input !== undefined) child.stdin.end(options.input);
   else child.stdin.end();
-  return { child, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))) };
+  return { child, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, ...(options.status ? { status } : {}) }))) };
 }
 
 export function runMain(args: string[], options: { input?: string; cwd?: string } = {}): Promise<Run> {

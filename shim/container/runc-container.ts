@@ -18,12 +18,12 @@ import { mountRootfs, unmountRootfs } from './mounts.ts';
 import { removeRuncFiles } from './runc-files.ts';
 import { createRuncExec } from './runc-exec.ts';
 import { updateResources } from './resource-update.ts';
-import { isGone, runcDelete, runcKillAll, runcRun, type RuncProcess } from './runc.ts';
+import { isGone, runcDelete, runcKillAll, runcRun, runcRunDetached, type RuncProcess, type RuncRunOptions } from './runc.ts';
 import { openStdio, type OpenStdio } from './stdio.ts';
 import { checkModuleFile } from './wasm-check.ts';
 import { ComponentError, type ComponentCache } from './component-cache.ts';
 import { componentEngine } from './component-engine.ts';
-import type { Engine } from '../../runtime/guest.ts';
+import { STATUS_FD, type Engine } from '../../runtime/guest.ts';
 import { fileError, writeNamedFile } from '../write-file.ts';
 import { planWasmSignal, reportedStatus, type SignalPlan } from './wasm-signals.ts';
 
@@ -174,9 +174,10 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
     exited,
     async start() {
       const { terminal } = prepared;
-      run = runcRun({ root: options.runcRoot, id, bundle, systemdCgroup, terminal, stdio: [stdio.hasStdin ? 'pipe' : 'ignore', stdio.stdout ?? 'ignore', stdio.stderr ?? 'ignore'] });
+      const runOptions: RuncRunOptions = { root: options.runcRoot, id, bundle, systemdCgroup, terminal, stdio: [stdio.hasStdin ? 'pipe' : 'ignore', stdio.stdout ?? 'ignore', stdio.stderr ?? 'ignore'] };
+      run = wasm ? runcRunDetached({ ...runOptions, statusFd: STATUS_FD }) : runcRun(runOptions);
       // With a terminal, stdin waits for the process to run (runc-exec.ts says why).
-      if (run.child.stdin && !terminal) stdio.connectStdin(run.child.stdin);
+      if (run.stdin && !terminal) stdio.connectStdin(run.stdin);
       // runc holds its own copies of the output fds; ours would keep the FIFOs open past the exit.
       stdio.closeOutputs();
       void run.exited.then((status) => {
@@ -184,7 +185,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
         resolveExited(reportedStatus(status, pendingSignal));
       });
       pid = await run.started;
-      if (run.child.stdin && terminal) stdio.connectStdin(run.child.stdin);
+      if (run.stdin && terminal) stdio.connectStdin(run.stdin);
       if (cgroupsPath) oomWatch = watchOomKills(cgroupsPath);
       return pid;
     },
@@ -229,7 +230,7 @@ export async function createRuncContainer(request: CreateTaskRequest, options: R
       oomWatch?.close();
       stdio.close();
       let gone = true;
-      if (run && run.child.exitCode === null && run.child.signalCode === null) {
+      if (run?.running()) {
         // runc may have no state to kill by yet (still creating): then its process group goes.
         await runcKillAll(options.runcRoot, bundle, id, 9).catch(() => {
           try {

@@ -77,11 +77,11 @@ export async function createRuncExec(target: ExecTarget, request: ExecRequest): 
       });
       // With a terminal, bytes must reach runc only once it has made its own terminal raw (it has
       // by the time the process runs): before, that terminal would echo them and change line ends.
-      if (run.child.stdin && !request.terminal) stdio.connectStdin(run.child.stdin);
+      if (run.stdin && !request.terminal) stdio.connectStdin(run.stdin);
       stdio.closeOutputs();
       void run.exited.then(resolveExited);
       pid = await run.started;
-      if (run.child.stdin && request.terminal) stdio.connectStdin(run.child.stdin);
+      if (run.stdin && request.terminal) stdio.connectStdin(run.stdin);
       if (size) await run.resize(...size).catch((error: Error) => target.log.warn('resizing the terminal failed', { id: target.id, execId, error: error.message }));
       return pid;
     },
@@ -107,7 +107,7 @@ export async function createRuncExec(target: ExecTarget, request: ExecRequest): 
       if (cleaned) return;
       cleaned = true;
       stdio.close();
-      if (run && run.child.exitCode === null && run.child.signalCode === null) {
+      if (run?.running()) {
         if (pid > 0) {
           try {
             process.kill(pid, 'SIGKILL');

@@ -1,6 +1,8 @@
-// Drives runc. `runc run --keep` (and `runc exec`) stays in the foreground as the container's parent, so its exit
-// status is the container's (128+signal when killed); the shim cannot reap an orphan itself.
+// Drives runc. For a native container `runc run --keep` (and `runc exec`) stays in the foreground as
+// the container's parent, so its exit status is the container's (128+signal when killed); the shim
+// cannot reap an orphan itself. A wasm container's runner reports its own status instead (runcRunDetached).
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { execHelper, HELPER_TIMEOUT_MS } from './exec.ts';
 import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -45,10 +47,14 @@ export interface RuncExecOptions extends RuncRunOptions {
 
 export interface RuncProcess {
   child: ChildProcess;
+  // The process's stdin, when it was given a pipe.
+  stdin: Writable | null;
   // Resolves with the container's pid once its process runs; rejects with runc's own error.
   started: Promise<number>;
   // Resolves with the exit status: the container's, or 128+signal if runc itself was killed.
   exited: Promise<number>;
+  // Until the exit status is known.
+  running(): boolean;
   // Ends runc and whatever it started so far (a container still starting has no pid to signal).
   abort(): void;
   // Sets the window size of the process's terminal (ResizePty).
@@ -163,13 +169,89 @@ function foreground(args: string[], options: { bundle: string; pidFile: string; 
     if (!runc) throw notFound('the process has already exited: there is no terminal to resize');
     await execHelper('stty', ['-F', `/proc/${runc}/fd/0`, 'rows', String(height), 'cols', String(width)]);
   };
-  return { child, started, exited, abort, resize };
+  let ended = false;
+  void exited.then(() => (ended = true));
+  return { child, stdin: child.stdin, started, exited, abort, resize, running: () => !ended };
 }
 
 export function runcRun(options: RuncRunOptions): RuncProcess {
   const { root, id, bundle } = options;
   const args = [...globalArgs(root, bundle, options.systemdCgroup), 'run', '--keep', '--bundle', bundle, '--pid-file', join(bundle, PID_FILE), id];
   return foreground(args, { bundle, pidFile: PID_FILE, logFile: LOG_FILE, stdio: options.stdio, terminal: options.terminal });
+}
+
+// A wasm container: `runc run --detach` ends once the runner runs, so no runc stays behind per
+// container (each was ~2 MB of a pod's memory). The runner is then an orphan that PID 1 (or the
+// nearest subreaper) reaps; it writes its exit status to STATUS_FD, a socket whose other end is ours.
+// Only a signal ends it without a word, and the only signal a wasm container is sent that ends it is
+// SIGKILL (wasm-signals.ts), as is an OOM kill: silence reads as 128+SIGKILL.
+export const SILENT_EXIT = 128 + constants.signals.SIGKILL;
+
+export function statusOf(said: string): number {
+  const status = Number.parseInt(said.trim().split('\n').at(-1) ?? '', 10);
+  return Number.isInteger(status) && status >= 0 && status <= 255 ? status : SILENT_EXIT;
+}
+
+export function runcRunDetached(options: RuncRunOptions & { statusFd: number }): RuncProcess {
+  const { root, id, bundle } = options;
+  const preserved = options.statusFd - 2;
+  const args = [...globalArgs(root, bundle, options.systemdCgroup), 'run', '--detach', '--preserve-fds', String(preserved), '--bundle', bundle, '--pid-file', join(bundle, PID_FILE), id];
+  const stdio: ('pipe' | 'ignore' | number)[] = [...options.stdio, ...Array.from({ length: preserved - 1 }, () => 'ignore' as const), 'pipe'];
+  const child = spawn(RUNC, args, { stdio, detached: true, cwd: bundle, env: RUNC_ENV });
+  // Node destroys a child's stdin when the child exits; this runc exits while the runner goes on
+  // reading the same pipe, so the pipe is taken out of Node's hands.
+  const { stdin } = child;
+  child.stdin = null;
+  const channel = child.stdio[options.statusFd]!;
+  let said = '';
+  channel.on('data', (chunk: Buffer) => (said += chunk.toString()));
+  const silent = new Promise<void>((resolve) => {
+    channel.on('close', resolve);
+    channel.on('error', () => {});
+  });
+  let pid = 0;
+  const runcExit = new Promise<number>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+    child.on('error', () => resolve(127));
+  });
+  const abort = () => {
+    for (const target of [-(child.pid ?? 0), pid]) {
+      try {
+        if (target) process.kill(target, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+  };
+  let failure: string | undefined;
+  const timer = setTimeout(() => {
+    abort();
+    failure ??= `runc did not start the process in ${HELPER_TIMEOUT_MS / 1000} s: it was killed (set WASMTS_RUNC_TIMEOUT_MS in containerd's environment on a slow node)`;
+  }, HELPER_TIMEOUT_MS);
+  child.on('error', (error) => (failure = `cannot run ${RUNC}: ${error.message}; install runc (apt-get install runc) or put it on containerd's PATH`));
+  const started = runcExit.then(async (status) => {
+    clearTimeout(timer);
+    if (status === 0) {
+      pid = Number.parseInt(await readFile(join(bundle, PID_FILE), 'utf8').catch(() => ''), 10);
+      if (pid > 0) return pid;
+    }
+    const log = await readFile(join(bundle, LOG_FILE), 'utf8').catch(() => '');
+    throw new Error(failure ?? lastRuncError(log) ?? `runc exited with status ${status} before the process started`);
+  });
+  // The status socket closes when the runner ends, or with runc when the runner never ran.
+  let ended = false;
+  const exited = started.then(
+    () => silent.then(() => statusOf(said)),
+    () => runcExit,
+  );
+  void exited.then(() => {
+    ended = true;
+    stdin?.destroy();
+  });
+  const resize = async () => {
+    throw failedPrecondition('this process has no terminal (tty) to resize');
+  };
+  return { child, stdin, started, exited, abort, resize, running: () => !ended };
 }
 
 // `runc exec` in the foreground is the exec process's parent, as `runc run --keep` is the init's:
