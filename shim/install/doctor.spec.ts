@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addHandler } from './containerd-config.ts';
-import { cgroupDriverCheck, containerdVersionCheck, imagePullCheck, printChecks, scriptCheck } from './doctor.ts';
+import { cgroupDriverCheck, containerdVersionCheck, imagePullCheck, printChecks, reaperCheck, scriptCheck } from './doctor.ts';
 
 test('containerd versions: 1.6+ passes, older and missing fail with what to do', () => {
   assert.ok(containerdVersionCheck('containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3\n').ok);
@@ -47,6 +47,13 @@ test('util-linux script: found, it is named; missing, a warning says what needs 
   assert.is(printChecks([{ name: 'runc', ok: true, detail: 'runc version 1.1.5' }, missing], (line) => lines.push(line)), true);
   assert.match(lines[1]!, /^WARN script\s+script \(util-linux\) is not on PATH/);
   assert.is(printChecks([missing, { name: 'runc', ok: false, detail: 'runc is not on PATH' }], () => {}), false);
+});
+
+test('a PID 1 that reaps orphans is named; one that does not is a warning that says what to run containerd under', () => {
+  assert.equal(reaperCheck('systemd', true), { name: 'reaper', ok: true, detail: 'orphans are reaped (PID 1 is systemd)' });
+  const zombie = reaperCheck('sleep', false);
+  assert.equal([zombie.ok, zombie.warning], [true, true]);
+  assert.match(zombie.detail, /an orphan was left unreaped \(PID 1 is sleep\): every wasm container that ends would stay a zombie process; run the node's containerd under an init that reaps orphans \(systemd, or tini -s\)/);
 });
 
 test.run();

@@ -90,6 +90,29 @@ export function scriptCheck(versionOutput: string | undefined): Check {
   };
 }
 
+// A wasm container's runner is left to PID 1 once `runc run --detach` is done (container/runc.ts):
+// the shim hears its exit all the same, but only a reaping PID 1 (systemd, tini) clears the process.
+export function reaperCheck(pid1: string, reaped: boolean): Check {
+  if (reaped) return { name: 'reaper', ok: true, detail: `orphans are reaped (PID 1 is ${pid1})` };
+  return {
+    name: 'reaper',
+    ok: true,
+    warning: true,
+    detail: `an orphan was left unreaped (PID 1 is ${pid1}): every wasm container that ends would stay a zombie process; run the node's containerd under an init that reaps orphans (systemd, or tini -s)`,
+  };
+}
+
+// An orphan of our own (a child of a shell that exits at once): reaped if it is gone within a second.
+function orphanReaped(): boolean {
+  const pid = Number(run('sh', ['-c', 'sleep 0 & echo $!']));
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < 1000; waited += 20) {
+    if (!existsSync(`/proc/${pid}`)) return true;
+    Atomics.wait(pause, 0, 0, 20);
+  }
+  return false;
+}
+
 export function doctorChecks(options: InstallOptions): Check[] {
   const versionOutput = run('containerd', ['--version']);
   const checks: Check[] = [containerdVersionCheck(versionOutput)];
@@ -98,6 +121,7 @@ export function doctorChecks(options: InstallOptions): Check[] {
     ? { name: 'runc', ok: true, detail: runc.split('\n')[0]! }
     : { name: 'runc', ok: false, detail: 'runc is not on PATH: install it (apt-get install runc); wasmts runs every container with runc' });
   checks.push(scriptCheck(run('script', ['--version'])));
+  checks.push(reaperCheck(readFileSync('/proc/1/comm', 'utf8').trim(), orphanReaped()));
   const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
   checks.push({ name: 'cgroups', ok: true, detail: v2 ? 'cgroup v2 (unified)' : 'cgroup v1 (or hybrid)' });
   const config = existsSync(options.config) ? readFileSync(options.config, 'utf8') : undefined;
