@@ -79,8 +79,10 @@ async function benchVersion(name: string, density: boolean): Promise<void> {
       const runcs = pidsMatching((c) => c.startsWith('runc ') && c.includes('/run/containerd/wasmts/k8s.io'));
       const tasks = (await containerd.ctr(['-n', 'k8s.io', 'task', 'ls'])).stdout;
       const taskPids = [...tasks.matchAll(/^\S+\s+(\d+)\s+RUNNING/gm)].map((m) => Number(m[1]));
-      const kb = [...shims, ...runcs, ...taskPids].reduce((sum, pid) => sum + pssKb(pid), 0);
-      console.log(`  ${count} running wasm pod(s): ${shims.length} shims, ${runcs.length} runc, ${taskPids.length} pause+runner; memory per pod (sum of PSS / pods): ${(kb / 1024 / count).toFixed(1)} MB`);
+      const sum = (pids: number[]) => pids.reduce((total, pid) => total + pssKb(pid), 0);
+      const kb = sum([...shims, ...runcs, ...taskPids]);
+      const each = (pids: number[]) => `${(sum(pids) / 1024 / count).toFixed(2)}`;
+      console.log(`  ${count} running wasm pod(s): ${shims.length} shims, ${runcs.length} runc, ${taskPids.length} pause+runner; memory per pod (sum of PSS / pods): ${(kb / 1024 / count).toFixed(1)} MB (shims ${each(shims)}, runc ${each(runcs)}, pause and runners ${each(taskPids)})`);
     };
     const one = await sleepingPod(cri, logs, 'wasm');
     console.log('memory of running wasm pods (shim + runc + pause + runner):');

@@ -3,6 +3,7 @@
 // id). Its socket name is derived from containerd's address, namespace and that group, as
 // containerd's own shims do, under the directory containerd uses for shim sockets.
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 
 export const SOCKET_DIR = '/run/containerd/s';
@@ -12,6 +13,15 @@ export const SANDBOX_ID_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
 export function socketPath(containerdAddress: string, namespace: string, group: string, dir = SOCKET_DIR): string {
   const hash = createHash('sha256').update(posix.join(containerdAddress, namespace, group)).digest('hex');
   return posix.join(dir, hash);
+}
+
+// Beside a daemon's socket, the version of the containerd that `start` last asked (containerd-version.ts):
+// it goes wherever the socket goes.
+export const containerdVersionFile = (socket: string) => `${socket}.containerd`;
+
+export async function removeSocket(socket: string): Promise<void> {
+  await rm(socket, { force: true });
+  await rm(containerdVersionFile(socket), { force: true });
 }
 
 export const NODE_GROUP = 'wasmts-node';

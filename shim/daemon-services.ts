@@ -1,7 +1,8 @@
 // The daemon's services, loaded once its socket listens: task calls from containerd, tasks run with
 // runc, events published; the process exits when idle (daemon-lifetime.ts).
 import { readFileSync, statSync } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { removeSocket } from './address.ts';
 import type net from 'node:net';
 import { join } from 'node:path';
 import { runnerFilesFromMaps, type RunnerFiles } from '../oci/rewrite.ts';
@@ -67,7 +68,7 @@ export async function startServices(flags: ShimFlags, version: string, listener:
       if (acceptedThen !== undefined && server.accepted !== acceptedThen) return false;
       service.refuseNewTasks();
       // A `start` that found this daemon unreachable has put a new daemon's socket at the path.
-      if ((await stat(flags.socket).catch(() => undefined))?.ino === socketInode) await rm(flags.socket, { force: true });
+      if ((await stat(flags.socket).catch(() => undefined))?.ino === socketInode) await removeSocket(flags.socket);
       server.stopAccepting();
       return true;
     }).catch((error: Error) => {

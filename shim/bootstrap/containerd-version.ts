@@ -2,6 +2,7 @@
 // Version/Version on the -address socket. containerd 1.6, 1.7 and 2.0-2.2 start a shim with the same
 // argv, env and stdin (MAX_SHIM_VERSION is 2 on all of them), so nothing else tells them apart.
 // node:http2 speaks the call: a gRPC client library would cost `start` more than the call itself.
+import { readFile, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { readFields, stringOf } from './proto-wire.ts';
@@ -48,4 +49,26 @@ export function askContainerdVersion(socket: string, timeoutMs = 2000): Promise<
     request.on('error', () => done(undefined));
     request.end(grpcFrame(new Uint8Array()));
   });
+}
+
+// A containerd process: its pid and the clock tick it started at (field 22 of /proc/PID/stat), so a
+// containerd restarted, or upgraded, under a pid that came round again is another one.
+export function processIdentity(pid: number, stat: string): string | undefined {
+  const started = stat.replace(/^.*\) /s, '').split(' ')[19];
+  return started ? `${pid}:${started}` : undefined;
+}
+
+// containerd runs `start` itself, so the parent is the containerd to ask. On 1.x, which runs `start`
+// for every container of a pod, the first `start` of a daemon asks, and the later ones read its
+// answer from beside the socket (about a tenth of a `start`, measured on 1.6) while that containerd
+// lives.
+export async function knownContainerdVersion(file: string, ask: () => Promise<string | undefined>, parent = process.ppid): Promise<string | undefined> {
+  const identity = processIdentity(parent, await readFile(`/proc/${parent}/stat`, 'utf8').catch(() => ''));
+  if (identity) {
+    const [known, version] = (await readFile(file, 'utf8').catch(() => '')).split('\n');
+    if (known === identity && version) return version;
+  }
+  const version = await ask();
+  if (identity && version) await writeFile(file, `${identity}\n${version}\n`).catch(() => {});
+  return version;
 }

@@ -4,10 +4,10 @@
 // On containerd 2.x a pod's later containers share the sandbox's connection, and containerd runs no
 // `delete` for them when the daemon dies: the sandbox's `delete` cleans up its whole group.
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSpec } from '../../oci/spec.ts';
-import { groupOf, SANDBOX_ID_ANNOTATION } from '../address.ts';
+import { groupOf, removeSocket, SANDBOX_ID_ANNOTATION } from '../address.ts';
 import { runcRoot } from '../runc-root.ts';
 import { encodeDeleteResponse } from './delete-response.ts';
 import { unmountRootfs } from '../container/mounts.ts';
@@ -25,7 +25,7 @@ async function removeDeadSocket(bundle: string): Promise<void> {
   // Under the socket's lock: a `start` may be replacing it with a new daemon's right now.
   const { withSocketLock } = await import('../socket-lock.ts');
   await withSocketLock(path, async () => {
-    if (!(await answers(path))) await rm(path, { force: true });
+    if (!(await answers(path))) await removeSocket(path);
   });
 }
 

@@ -1,10 +1,10 @@
 // `start`: find or spawn the daemon of this task's group, print its address in the form this
 // containerd takes (params.ts), exit.
 import net from 'node:net';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readSpec } from '../../oci/spec.ts';
-import { daemonGroup, daemonScope, socketPath } from '../address.ts';
+import { containerdVersionFile, daemonGroup, daemonScope, removeSocket, socketPath } from '../address.ts';
 import { answers } from '../socket-probe.ts';
 import type { ShimFlags } from '../flags.ts';
 import { selfCommand } from '../self.ts';
@@ -37,7 +37,7 @@ function bindSocket(socket: string): Promise<net.Server> {
 
 // After our daemon failed: its socket goes, unless another `start` has replaced it meanwhile.
 const removeDeadSocket = (socket: string) => withSocketLock(socket, async () => {
-  if (!(await answers(socket))) await rm(socket, { force: true });
+  if (!(await answers(socket))) await removeSocket(socket);
 });
 
 // The listening socket's descriptor, to be inherited by the daemon: Node has no public accessor.
@@ -63,7 +63,7 @@ async function spawnDaemon(flags: ShimFlags, group: string, bundle: string, sock
   try {
     child = spawn(self.file, args, { detached: true, cwd: '/', stdio });
   } catch (error) {
-    await rm(socket, { force: true });
+    await removeSocket(socket);
     throw error;
   } finally {
     listener.close();
@@ -135,7 +135,7 @@ export async function startCommand(flags: ShimFlags): Promise<void> {
   // send no BootstrapParams, and take version 3 only as JSON).
   const [, version] = await Promise.all([
     spawned?.ready,
-    params ? undefined : (await import('./containerd-version.ts')).askContainerdVersion(containerdAddress),
+    params ? undefined : import('./containerd-version.ts').then((asker) => asker.knownContainerdVersion(containerdVersionFile(socket), () => asker.askContainerdVersion(containerdAddress))),
   ]);
   const reply = replyKind(params, version);
   // containerd 1.x reads this file to reconnect after a restart (2.x writes bootstrap.json itself).

@@ -25,6 +25,10 @@ export function runcEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return copy;
 }
 const RUNC_ENV = runcEnvironment(process.env);
+// A runc that stays as its container's parent for as long as the container runs (one per pod, for
+// pause): with one P the Go runtime keeps fewer threads, 0.2 MB less private memory measured on a
+// busybox sleep. GOGC and GOMEMLIMIT raised it instead (README, design notes).
+const SUPERVISOR_ENV = { ...RUNC_ENV, GOMAXPROCS: '1' };
 
 export type RuncStdio = ['pipe' | 'ignore', number | 'ignore', number | 'ignore'];
 
@@ -93,9 +97,9 @@ export function shellQuote(word: string): string {
 export const SCRIPT = process.env.WASMTS_SCRIPT || 'script';
 
 function withTerminal(args: string[], terminal: boolean): [string, string[], NodeJS.ProcessEnv] {
-  if (!terminal) return [RUNC, args, RUNC_ENV];
+  if (!terminal) return [RUNC, args, SUPERVISOR_ENV];
   const command = ['exec', ...[RUNC, ...args].map(shellQuote)].join(' ');
-  return [SCRIPT, ['--quiet', '--return', '--command', command, '/dev/null'], { ...RUNC_ENV, SHELL: '/bin/sh' }];
+  return [SCRIPT, ['--quiet', '--return', '--command', command, '/dev/null'], { ...SUPERVISOR_ENV, SHELL: '/bin/sh' }];
 }
 
 // The processes `script` started: runc, the one process of its pty's session.
