@@ -7,7 +7,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, writeFile
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { HTTP_EXAMPLE_ASSET } from '../shim/image/example.ts';
-import { partAsset, partCacheAsset, partFilename, type PartName } from '../shim/parts.ts';
+import { partAsset, partCacheAsset, type PartName } from '../shim/parts.ts';
 import { componentFromC, writeWit } from './http-component.ts';
 
 const root = join(dirname(new URL(import.meta.url).pathname), '..');
@@ -61,8 +61,11 @@ for (const [name, entry] of Object.entries(parts) as [PartName, string][]) {
   // The cache is V8's own for the Node binary the executable is, so that node makes it, whichever
   // node runs this script.
   const cache = join(out, partCacheAsset(name));
-  const make = `import { constants, Script } from 'node:vm'; import { readFileSync, writeFileSync } from 'node:fs'; import { wrapPart } from ${JSON.stringify(join(root, 'shim/parts.ts'))};
-    writeFileSync(${JSON.stringify(cache)}, new Script(wrapPart(readFileSync(${JSON.stringify(outfile)}, 'utf8')), { filename: ${JSON.stringify(partFilename(name))}, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER }).createCachedData());`;
+  const make = `import { readFileSync, writeFileSync } from 'node:fs'; import { partScript } from ${JSON.stringify(join(root, 'shim/parts.ts'))};
+    const source = readFileSync(${JSON.stringify(outfile)}, 'utf8');
+    const cache = partScript(${JSON.stringify(name)}, source).createCachedData();
+    if (partScript(${JSON.stringify(name)}, source, cache).cachedDataRejected) throw new Error('V8 rejects the code cache it just made for ${name}.cjs');
+    writeFileSync(${JSON.stringify(cache)}, cache);`;
   execFileSync(node, ['--no-warnings', '--input-type=module', '-e', make], { stdio: 'inherit' });
   Object.assign(partAssets, { [partAsset(name)]: outfile, [partCacheAsset(name)]: cache });
 }

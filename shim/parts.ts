@@ -1,4 +1,4 @@
-// The executable holds two bundles as assets: the runner's (runtime/, ~50 KB) and the shim's (~1.8
+// The executable holds two bundles as assets: the runner's (runtime/, ~50 KB) and the shim's (~1.3
 // MB, with the protocol, jco's transpiler and the operator commands). Measured on one sleeping
 // guest, a runner that parsed the whole shim bundle kept 11.0 MB of anonymous memory against 8.5 MB
 // for the runner's own: on a node of wasm pods that difference is per container. Each bundle comes
@@ -13,18 +13,20 @@ export type PartName = 'runner' | 'shim';
 
 export const partAsset = (name: PartName) => `${name}.cjs`;
 export const partCacheAsset = (name: PartName) => `${name}.cache`;
-export const partFilename = (name: PartName) => `/wasmts/${name}.cjs`;
 
 // A bundle is CommonJS that only requires Node's built-ins, which the executable's own `require` gives.
-export const wrapPart = (source: string) => `(function (exports, require, module) {${source}\n})`;
-
-function fromAsset(name: PartName): unknown {
-  const script = new Script(wrapPart(getAsset(partAsset(name), 'utf8')), {
-    filename: partFilename(name),
-    cachedData: new Uint8Array(getAsset(partCacheAsset(name))),
+// The build compiles it the same way to make its code cache.
+export function partScript(name: PartName, source: string, cachedData?: Uint8Array): Script {
+  return new Script(`(function (exports, require, module) {${source}\n})`, {
+    filename: `/wasmts/${name}.cjs`,
+    cachedData,
     // esbuild leaves a dynamic import() of a built-in as it is (`await import('node:sea')`).
     importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
+}
+
+function fromAsset(name: PartName): unknown {
+  const script = partScript(name, getAsset(partAsset(name), 'utf8'), new Uint8Array(getAsset(partCacheAsset(name))));
   const module = { exports: {} };
   (script.runInThisContext() as (exports: object, req: NodeJS.Require, module: object) => void)(module.exports, require, module);
   return module.exports;

@@ -189,7 +189,7 @@ export function runcRun(options: RuncRunOptions): RuncProcess {
 // nearest subreaper) reaps; it writes its exit status to STATUS_FD, a socket whose other end is ours.
 // Only a signal ends it without a word, and the only signal a wasm container is sent that ends it is
 // SIGKILL (wasm-signals.ts), as is an OOM kill: silence reads as 128+SIGKILL.
-export const SILENT_EXIT = 128 + constants.signals.SIGKILL;
+const SILENT_EXIT = 128 + constants.signals.SIGKILL;
 
 export function statusOf(said: string): number {
   const status = Number.parseInt(said.trim().split('\n').at(-1) ?? '', 10);
