@@ -47,11 +47,11 @@ const define = { WASMTS_VERSION: JSON.stringify(version), JCO_VERSION: JSON.stri
 const partsApart: Plugin = {
   name: 'parts-apart',
   setup(b) {
-    b.onResolve({ filter: /^(\.\.\/runtime\/runner|\.\/shim-main)\.ts$/ }, (args) => ({ path: args.path, external: true }));
+    b.onResolve({ filter: /^(\.\.\/runtime\/runner|\.\/shim-main|\.\/bootstrap\/main)\.ts$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 await build({ ...common, entryPoints: [join(root, 'shim/main.ts')], outfile: join(out, 'main.cjs'), define, plugins: [partsApart] });
-const parts: Record<PartName, string> = { runner: 'runtime/runner.ts', shim: 'shim/shim-main.ts' };
+const parts: Record<PartName, string> = { runner: 'runtime/runner.ts', bootstrap: 'shim/bootstrap/main.ts', shim: 'shim/shim-main.ts' };
 const partAssets: Record<string, string> = {};
 for (const [name, entry] of Object.entries(parts) as [PartName, string][]) {
   const outfile = join(out, partAsset(name));

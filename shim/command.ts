@@ -7,14 +7,10 @@ export async function runShimCommand(argv: string[], version: string): Promise<v
   if (operator === 'image') return (await import('./image/command.ts')).imageCommand(argv.slice(1), (line) => process.stdout.write(`${line}\n`));
   const flags = parseFlags(argv);
   switch (flags.action) {
-    case 'start':
-      return (await import('./bootstrap/start.ts')).startCommand(flags);
-    case 'delete':
-      return (await import('./bootstrap/delete.ts')).deleteCommand(flags);
     case 'serve':
       return (await import('./daemon.ts')).serve(flags, version);
     default:
-      throw new Error(`unknown command ${JSON.stringify(flags.action)}: containerd runs this binary with start or delete; operators use install, uninstall, doctor, image or version (see containerd-shim-wasmts-v1 --help)`);
+      throw new Error(`unknown command ${JSON.stringify(flags.action)}: containerd runs this binary with start, delete or serve; operators use install, uninstall, doctor, image or version (see containerd-shim-wasmts-v1 --help)`);
   }
 }
 

@@ -1,5 +1,6 @@
-// The executable holds two bundles as assets: the runner's (runtime/, ~50 KB) and the shim's (~1.3
-// MB, with the protocol, jco's transpiler and the operator commands). Measured on one sleeping
+// The executable holds three bundles as assets: the runner's (runtime/, ~50 KB), the one of the
+// processes containerd runs per task (-info, start, delete) and the shim's (~1.3 MB, with the
+// protocol, jco's transpiler and the operator commands). Measured on one sleeping
 // guest, a runner that parsed the whole shim bundle kept 11.0 MB of anonymous memory against 8.5 MB
 // for the runner's own: on a node of wasm pods that difference is per container. Each bundle comes
 // with a V8 code cache made at build time (scripts/build.ts), so neither is compiled from scratch.
@@ -8,8 +9,9 @@ import { getAsset, isSea } from 'node:sea';
 import { constants, Script } from 'node:vm';
 
 type RunnerPart = typeof import('../runtime/runner.ts');
+type BootstrapPart = typeof import('./bootstrap/main.ts');
 type ShimPart = typeof import('./shim-main.ts');
-export type PartName = 'runner' | 'shim';
+export type PartName = 'runner' | 'bootstrap' | 'shim';
 
 export const partAsset = (name: PartName) => `${name}.cjs`;
 export const partCacheAsset = (name: PartName) => `${name}.cache`;
@@ -33,4 +35,5 @@ function fromAsset(name: PartName): unknown {
 }
 
 export const runnerPart = async (): Promise<RunnerPart> => (isSea() ? (fromAsset('runner') as RunnerPart) : import('../runtime/runner.ts'));
+export const bootstrapPart = async (): Promise<BootstrapPart> => (isSea() ? (fromAsset('bootstrap') as BootstrapPart) : import('./bootstrap/main.ts'));
 export const shimPart = async (): Promise<ShimPart> => (isSea() ? (fromAsset('shim') as ShimPart) : import('./shim-main.ts'));

@@ -1,6 +1,5 @@
-// Every command but the runner's: what containerd starts (start, delete, -info, the daemon), the
-// subcommands the daemon runs (transpile, check-module) and the operators'. Each path loads only what
-// it needs, so `start` and `delete` stay quick.
+// Every command but the runner's and those containerd runs per task (bootstrap/main.ts): the daemon,
+// the subcommands it runs (transpile, check-module) and the operators'.
 declare const WASMTS_VERSION: string;
 
 const version = typeof WASMTS_VERSION === 'string' ? WASMTS_VERSION : 'dev';
@@ -12,10 +11,6 @@ export async function runShimMain(argv: string[]): Promise<void> {
   }
   if (argv[0] === 'check-module') {
     await (await import('./container/wasm-check.ts')).checkModuleCommand(argv.slice(1));
-    return;
-  }
-  if (argv[0] === '-info' || argv[0] === '--info') {
-    (await import('./bootstrap/info.ts')).printRuntimeInfo(version);
     return;
   }
   if (argv[0] === '--help' || argv[0] === '-help' || argv[0] === '-h' || argv[0] === 'help') {
