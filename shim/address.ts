@@ -2,17 +2,16 @@
 // with WASMTS_DAEMON=pod in containerd's environment, one pod (its sandbox id, else the container
 // id). Its socket name is derived from containerd's address, namespace and that group, as
 // containerd's own shims do, under the directory containerd uses for shim sockets.
-import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { nameHash } from './name-hash.ts';
 
 export const SOCKET_DIR = '/run/containerd/s';
 export const SANDBOX_ID_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
 
 // containerd 2.3 names the directory in its BootstrapParams.
 export function socketPath(containerdAddress: string, namespace: string, group: string, dir = SOCKET_DIR): string {
-  const hash = createHash('sha256').update(posix.join(containerdAddress, namespace, group)).digest('hex');
-  return posix.join(dir, hash);
+  return posix.join(dir, nameHash(posix.join(containerdAddress, namespace, group)));
 }
 
 // Beside a daemon's socket, the version of the containerd that `start` last asked (containerd-version.ts):

@@ -1,14 +1,14 @@
 // One process at a time may replace or remove a daemon's socket: `start` binding a new one, a daemon
 // removing its own on the way out. The lock is an abstract unix socket named for the path: the
 // kernel frees it when its holder exits, however that happens, so a lock is never left behind.
-import { createHash } from 'node:crypto';
+import { nameHash } from './name-hash.ts';
 import net from 'node:net';
 
 const RETRY_MS = 5;
 // The holder's work is a probe, a bind and a spawn: a lock held this long is held by a stuck process.
 const WAIT_MS = 15_000;
 
-const lockName = (socket: string) => `\0wasmts-socket-lock-${createHash('sha256').update(socket).digest('hex').slice(0, 40)}`;
+const lockName = (socket: string) => `\0wasmts-socket-lock-${nameHash(socket)}`;
 
 function tryListen(name: string): Promise<net.Server | undefined> {
   return new Promise((resolve, reject) => {
