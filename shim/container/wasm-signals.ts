@@ -28,8 +28,9 @@ export function planWasmSignal(signal: number, drains = false): SignalPlan {
   return { send: signal };
 }
 
-// runc reports 137 for a process killed by SIGKILL; if that kill was ours standing in for another
-// signal, report that signal. A guest that exited by itself before the kill landed keeps its code.
+// A runner killed by SIGKILL reads as 137 (it said nothing: runc.ts); if that kill was ours standing
+// in for another signal, report that signal. A guest that exited by itself before the kill landed
+// keeps its code.
 export function reportedStatus(status: number, pending: SignalPlan | undefined): number {
   if (pending?.reportAs !== undefined && status === 128 + SIGKILL) return pending.reportAs;
   return status;
