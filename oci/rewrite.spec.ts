@@ -35,10 +35,10 @@ const spec: OciSpec = {
   linux: { cgroupsPath: '/default/x' },
 };
 
-test('the process becomes the runner with an empty env; the guest keeps args and env exactly', () => {
+test('the process becomes the runner with malloc\'s tunables alone for env; the guest keeps args and env exactly', () => {
   const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { engine: 'preview1', modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
   assert.equal(out.process!.args, ['/.wasmts/ld-linux-x86-64.so.2', '--inhibit-cache', '--library-path', '/.wasmts/lib', '/.wasmts/wasmts', 'run', '/.wasmts/guest.json', '3']);
-  assert.equal(out.process!.env, []);
+  assert.equal(out.process!.env, ['GLIBC_TUNABLES=glibc.malloc.arena_max=1:glibc.malloc.trim_threshold=0:glibc.malloc.top_pad=0']);
   assert.equal(guest, { engine: 'preview1', module: '/app/hello.wasm', args: ['/app/hello.wasm', 'a b', ''], env: ['PATH=/bin', 'GREETING=hi=there'], cwd: '/work' });
   assert.is(out.process!.cwd, '/work');
   assert.equal(out.process!.user, { uid: 0, gid: 0 });

@@ -84,6 +84,7 @@ const seaConfig = {
   // OpenSSL config (/etc/ssl/openssl.cnf, which can name engines to dlopen) is never read, and
   // SIGUSR1 (a guest's proc_raise, or anyone in the pod) never opens the inspector.
   execArgv: ['--no-warnings', '--openssl-config=/dev/null', '--disable-sigusr1'],
+  execArgvExtension: 'cli',
   // The RuntimeClass `install` prints: the same file operators find in configs/.
   assets: { ...partAssets, 'runtimeclass.yaml': join(root, 'configs/kubernetes/runtimeclass.yaml'), [HTTP_EXAMPLE_ASSET]: httpExample, ...bindgenModules },
 };

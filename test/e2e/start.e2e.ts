@@ -2,12 +2,13 @@
 // handed to the one daemon; the others find it. Then `delete` after the daemon is killed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before } from '../before.ts';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
 import { shimPids } from './leftovers.ts';
 import { until } from './poll.ts';
+import { DAEMON_NODE_OPTIONS } from '../../shim/bootstrap/start.ts';
 
 const binary = join(import.meta.dirname, '../../dist/containerd-shim-wasmts-v1');
 const work = mkdtempSync('/tmp/wasmts-start-');
@@ -96,6 +97,27 @@ test('a new binary (an upgrade renames one into place), or other settings in con
   assert.is((await shim(upgraded!, 'delete', { program: copy })).code, 0);
   assert.is((await shim(traced!, 'delete')).code, 0);
   assert.is((await containerd.exec('sh', ['-c', `ls -A /run/containerd/s 2>/dev/null`])).stdout, '', 'no socket is left');
+});
+
+// The executable takes Node's options from its command line only (execArgvExtension "cli"): a
+// NODE_OPTIONS in containerd's environment, here one that would make Node fail before any of our code,
+// reaches none of -info, start, the daemon or delete.
+test('the daemon alone runs with its young-generation cap; NODE_OPTIONS in containerd\'s environment reaches no part of the shim', async () => {
+  const [bundle] = bundlesFor('options', 1);
+  const env = `NODE_OPTIONS='--require /nonexistent-preload.js'`;
+  const info = await containerd.exec('sh', ['-c', `${env} '${binary}' -info </dev/null`]);
+  assert.is(info.code, 0, info.stderr);
+  assert.match(info.stdout, 'io.containerd.wasmts.v1');
+  const started = await shim(bundle!, 'start', { id: 'pod-options', env });
+  assert.is(started.code, 0, started.stderr);
+  const [daemon] = shimPids(containerd);
+  assert.ok(daemon, 'a daemon serves');
+  const argv = readFileSync(`/proc/${daemon}/cmdline`, 'utf8').split('\0');
+  assert.is(argv[1], `--node-options=${DAEMON_NODE_OPTIONS.join(' ')}`);
+  process.kill(daemon!, 'SIGKILL');
+  await until(() => shimPids(containerd).length === 0, 'the daemon to die');
+  const deleted = await shim(bundle!, 'delete', { id: 'pod-options', env });
+  assert.is(deleted.code, 0, deleted.stderr);
 });
 
 test.run();
