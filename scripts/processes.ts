@@ -1,5 +1,6 @@
 // Processes found by their command line, for leftover checks and memory figures.
 import { readFileSync, readdirSync } from 'node:fs';
+export { childrenOf } from '../shim/container/children.ts';
 
 export function pidsMatching(test: (cmdline: string) => boolean): number[] {
   const pids: number[] = [];
@@ -14,10 +15,3 @@ export function pidsMatching(test: (cmdline: string) => boolean): number[] {
   return pids;
 }
 
-export function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}

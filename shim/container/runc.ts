@@ -6,9 +6,9 @@ import type { Writable } from 'node:stream';
 import { execHelper, HELPER_TIMEOUT_MS } from './exec.ts';
 import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { failedPrecondition, notFound } from '../errors.ts';
 import { LOG_FILE, PID_FILE } from './runc-files.ts';
+import { childrenOf } from './children.ts';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 
@@ -100,15 +100,6 @@ function withTerminal(args: string[], terminal: boolean): [string, string[], Nod
   if (!terminal) return [RUNC, args, SUPERVISOR_ENV];
   const command = ['exec', ...[RUNC, ...args].map(shellQuote)].join(' ');
   return [SCRIPT, ['--quiet', '--return', '--command', command, '/dev/null'], { ...SUPERVISOR_ENV, SHELL: '/bin/sh' }];
-}
-
-// The processes `script` started: runc, the one process of its pty's session.
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 function foreground(args: string[], options: { bundle: string; pidFile: string; logFile: string; stdio: RuncStdio; terminal: boolean }): RuncProcess {
