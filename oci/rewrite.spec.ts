@@ -35,6 +35,13 @@ const spec: OciSpec = {
   linux: { cgroupsPath: '/default/x' },
 };
 
+test('a memory limit reaches the runner as V8 heap bounds on its command line', () => {
+  const limited: OciSpec = { ...spec, linux: { ...spec.linux, resources: { memory: { limit: 256 * 1024 * 1024 } } } };
+  const { spec: out } = rewriteForWasm(limited, runnerFilesFromMaps(maps, '/bin/shim'), { engine: 'component-http', modulePath: '/app/http.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
+  assert.equal(out.process!.args!.slice(4), ['/.wasmts/wasmts', '--node-options=--max-semi-space-size=8 --max-old-space-size=89', 'run', '/.wasmts/guest.json', '3']);
+  assert.equal(out.linux!.resources, limited.linux!.resources);
+});
+
 test('the process becomes the runner with malloc\'s tunables alone for env; the guest keeps args and env exactly', () => {
   const { spec: out, guest } = rewriteForWasm(spec, runnerFilesFromMaps(maps, '/bin/shim'), { engine: 'preview1', modulePath: '/app/hello.wasm', guestFile: '/b/guest.json', emptyFile: '/b/empty' });
   assert.equal(out.process!.args, ['/.wasmts/ld-linux-x86-64.so.2', '--inhibit-cache', '--library-path', '/.wasmts/lib', '/.wasmts/wasmts', 'run', '/.wasmts/guest.json', '3']);

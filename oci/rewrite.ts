@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import { GUEST_FILE, STATUS_FD, type Engine, type GuestConfig } from '../runtime/guest.ts';
 import type { OciMount, OciSpec } from './spec.ts';
+import { memoryLimitOf, nodeOptionsArgument, runnerNodeOptions } from './runner-heap.ts';
 
 export const RUNNER_DIR = '/.wasmts';
 
@@ -98,7 +99,7 @@ export function rewriteForWasm(spec: OciSpec, runner: RunnerFiles, files: WasmFi
     ...spec,
     process: {
       ...process,
-      args: [loader, '--inhibit-cache', '--library-path', `${RUNNER_DIR}/lib`, `${RUNNER_DIR}/wasmts`, 'run', GUEST_FILE, String(STATUS_FD)],
+      args: [loader, '--inhibit-cache', '--library-path', `${RUNNER_DIR}/lib`, `${RUNNER_DIR}/wasmts`, ...nodeOptionsArgument(runnerNodeOptions(memoryLimitOf(spec.linux))), 'run', GUEST_FILE, String(STATUS_FD)],
       env: RUNNER_ENV,
       capabilities: NO_CAPABILITIES,
       noNewPrivileges: true,

@@ -1,14 +1,16 @@
 // A closed-loop HTTP/1.1 load generator: CONNECTIONS keep-alive connections each sending GET URL
-// back to back for SECONDS; prints requests/s and latency percentiles as JSON.
-// Usage: node scripts/http-load.ts URL [CONNECTIONS] [SECONDS]
+// back to back for SECONDS (0: no time bound), or until REQUESTS have been sent; prints requests/s
+// and latency percentiles as JSON. Tests give a count, never a time.
+// Usage: node scripts/http-load.ts URL [CONNECTIONS] [SECONDS] [REQUESTS]
 import { Agent, request } from 'node:http';
 
-const [url, connections = '16', seconds = '10'] = process.argv.slice(2);
-if (!url) throw new Error('usage: http-load.ts URL [CONNECTIONS] [SECONDS]');
+const [url, connections = '16', seconds = '10', requests = '0'] = process.argv.slice(2);
+if (!url) throw new Error('usage: http-load.ts URL [CONNECTIONS] [SECONDS] [REQUESTS]');
 const agent = new Agent({ keepAlive: true, maxSockets: Number(connections) });
 const latencies: number[] = [];
 let errors = 0;
-const until = performance.now() + Number(seconds) * 1000;
+const until = Number(seconds) > 0 ? performance.now() + Number(seconds) * 1000 : Infinity;
+let unsent = Number(requests) > 0 ? Number(requests) : Infinity;
 
 const once = () => new Promise<void>((resolve) => {
   const started = performance.now();
@@ -29,7 +31,7 @@ const once = () => new Promise<void>((resolve) => {
 
 const started = performance.now();
 await Promise.all(Array.from({ length: Number(connections) }, async () => {
-  while (performance.now() < until) await once();
+  while (performance.now() < until && unsent-- > 0) await once();
 }));
 const elapsed = (performance.now() - started) / 1000;
 latencies.sort((a, b) => a - b);

@@ -7,11 +7,14 @@ import { before } from '../before.ts';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivateContainerd } from '../../scripts/private-containerd.ts';
-import { WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
+import { HTTP_COMPONENTS, WASM_TEST_IMAGE, buildTestImages } from '../fixtures/build.ts';
+import { until } from './poll.ts';
 
 const root = join(import.meta.dirname, '../..');
 const WASM = ['--runtime', 'io.containerd.wasmts.v1', '--platform', 'wasip1/wasm'];
-const containerd = new PrivateContainerd({ shimDir: join(root, 'dist') });
+// A network namespace of its own: the wasi:http server below listens on its loopback.
+const containerd = new PrivateContainerd({ shimDir: join(root, 'dist'), network: true });
+const HTTP_LOAD = join(root, 'scripts/http-load.ts');
 let counter = 0;
 const newId = (name: string) => `${name}-${process.pid}-${counter++}`;
 
@@ -122,6 +125,28 @@ test('a malformed component, one that exports no entry point, and one importing 
   assert.match(sockets.stderr, '/app/sockets.component.wasm imports wasi:sockets/network, which wasmts does not provide');
   // Nothing of a failed transpile stays in the cache: no staging directory, no lock.
   assert.equal(readdirSync(containerd.componentCache).filter((name) => /\.(lock|tmp)$/.test(name)), []);
+});
+
+// ctr gives a container no cgroup namespace, so Node in the runner finds no limit of its own and
+// sizes V8's heap for the whole machine: before the limit reached V8 on the runner's command line
+// (oci/runner-heap.ts), the OOM killer ended this server after a few hundred requests.
+test('under a 128 MiB memory limit a wasi:http server serves 6000 requests, a fresh instance each, and is not OOM-killed', async () => {
+  const id = newId('http');
+  const url = 'http://127.0.0.1:8181/';
+  const created = await containerd.ctr(['run', '-d', '--net-host', ...WASM, '--memory-limit', String(128 << 20), '--env', 'WASMTS_HTTP_ADDR=127.0.0.1:8181', WASM_TEST_IMAGE, id, `/app/${HTTP_COMPONENTS.c}`]);
+  assert.is(created.code, 0, created.stderr);
+  try {
+    await until(async () => (await containerd.exec('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', url])).stdout === '200', 'the server answering');
+    const load = await containerd.exec(process.execPath, ['--no-warnings', HTTP_LOAD, url, '16', '0', '6000'], { timeoutMs: 900_000 });
+    assert.is(load.code, 0, load.stderr);
+    assert.match((await containerd.ctr(['task', 'ls'])).stdout, new RegExp(`^${id}\\s+\\d+\\s+RUNNING`, 'm'), 'the server still runs');
+    const { requests, errors } = JSON.parse(load.stdout) as { requests: number; errors: number };
+    assert.equal({ requests, errors }, { requests: 6000, errors: 0 });
+  } finally {
+    await containerd.ctr(['task', 'kill', '-s', 'SIGKILL', id]);
+    await until(async () => (await containerd.ctr(['task', 'delete', id])).code === 0, `task ${id} deleted`);
+    await containerd.ctr(['container', 'delete', id]);
+  }
 });
 
 test.run();
