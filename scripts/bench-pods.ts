@@ -2,7 +2,8 @@
 // BENCH_CONTAINERD (default 1.6 and 2.3): time from RunPodSandbox to the container's exit for a hello
 // wasm pod (wasmts) and a busybox echo pod (runc); on containerd 2.x, the first and the second start
 // of a wasm OCI artifact pod (its layer read from the content store, then from the cache). On the
-// last version: memory per running wasm pod, and 50 wasm pods started 10 at a time.
+// last version: memory per running wasm pod, 50 wasm pods started 10 at a time, and the memory of 50
+// runc busybox pods beside it.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CriClient } from '../test/cri/client.ts';
@@ -13,7 +14,7 @@ import { buildArtifactArchive } from '../oci/image.ts';
 import { containerdVersion } from './containerd-versions.ts';
 import { pidsMatching } from './processes.ts';
 import { ImageService } from '../test/cri/client.ts';
-import { percentile, pssKb, sleepingPod, startInBatches } from './bench-common.ts';
+import { percentile, pssKb, sleepingPod, startInBatches, type PodKind } from './bench-common.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const VERSIONS = (process.env.BENCH_CONTAINERD || '1.6,2.3').split(',');
@@ -74,19 +75,22 @@ async function benchVersion(name: string, density: boolean): Promise<void> {
     }
     if (!density) return;
 
-    const memory = async (count: number) => {
-      const shims = pidsMatching((c) => c.includes('containerd-shim-wasmts-v1') && c.includes(containerd.socket));
+    // Everything the pods add: the shims, any runc that stays, and the tasks (pause and the container).
+    const memory = async (kind: PodKind, count: number) => {
+      const shimBinary = kind === 'wasm' ? 'containerd-shim-wasmts-v1' : 'containerd-shim-runc-v2';
+      const shims = pidsMatching((c) => c.includes(shimBinary) && c.includes(containerd.socket));
       const runcs = pidsMatching((c) => c.startsWith('runc ') && c.includes('/run/containerd/wasmts/k8s.io'));
       const tasks = (await containerd.ctr(['-n', 'k8s.io', 'task', 'ls'])).stdout;
       const taskPids = [...tasks.matchAll(/^\S+\s+(\d+)\s+RUNNING/gm)].map((m) => Number(m[1]));
       const sum = (pids: number[]) => pids.reduce((total, pid) => total + pssKb(pid), 0);
       const kb = sum([...shims, ...runcs, ...taskPids]);
       const each = (pids: number[]) => `${(sum(pids) / 1024 / count).toFixed(2)}`;
-      console.log(`  ${count} running wasm pod(s): ${shims.length} shims, ${runcs.length} runc, ${taskPids.length} pause+runner; memory per pod (sum of PSS / pods): ${(kb / 1024 / count).toFixed(1)} MB (shims ${each(shims)}, runc ${each(runcs)}, pause and runners ${each(taskPids)})`);
+      console.log(`  ${count} running ${kind} pod(s): ${shims.length} shims, ${runcs.length} runc, ${taskPids.length} pause+container; memory per pod (sum of PSS / pods): ${(kb / 1024 / count).toFixed(1)} MB (shims ${each(shims)}, runc ${each(runcs)}, pause and containers ${each(taskPids)})`);
+      return kb / 1024 / count;
     };
     const one = await sleepingPod(cri, logs, 'wasm');
     console.log('memory of running wasm pods (shim + runc + pause + runner):');
-    await memory(1);
+    await memory('wasm', 1);
     await removePod(cri, one.pod);
 
     const started = performance.now();
@@ -95,8 +99,13 @@ async function benchVersion(name: string, density: boolean): Promise<void> {
     for (const failure of failures) console.log(`  failure: ${failure}`);
     const pods = running.map((r) => r.pod);
     console.log(`50 wasm pods started 10 at a time (sandbox + container running): ${seconds.toFixed(1)} s, ${(50 / seconds).toFixed(1)} pods/s, ${failures.length} failures`);
-    await memory(pods.length);
+    const wasmPerPod = await memory('wasm', pods.length);
     for (let i = 0; i < pods.length; i += 10) await Promise.all(pods.slice(i, i + 10).map((pod) => removePod(cri, pod)));
+    const runcPods = await startInBatches(50, 10, () => sleepingPod(cri, logs, 'runc'));
+    for (const failure of runcPods.failures) console.log(`  failure: ${failure}`);
+    const runcPerPod = await memory('runc', runcPods.started.length);
+    console.log(`memory per pod wasm/runc: ${(wasmPerPod / runcPerPod).toFixed(2)}`);
+    for (let i = 0; i < runcPods.started.length; i += 10) await Promise.all(runcPods.started.slice(i, i + 10).map((r) => removePod(cri, r.pod)));
   } finally {
     cri.close();
     await registry.stop();
