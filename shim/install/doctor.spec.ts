@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addHandler } from './containerd-config.ts';
-import { cgroupDriverCheck, containerdVersionCheck, imagePullCheck, printChecks, reaperCheck, scriptCheck } from './doctor.ts';
+import { cgroupDriverCheck, containerdVersionCheck, imagePullCheck, printChecks, reaperCheck, scriptCheck, toolChecks } from './doctor.ts';
 
 test('containerd versions: 1.6+ passes, older and missing fail with what to do', () => {
   assert.ok(containerdVersionCheck('containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+deb12u3\n').ok);
@@ -54,6 +54,29 @@ test('a PID 1 that reaps orphans is named; one that does not is a warning that s
   const zombie = reaperCheck('sleep', false);
   assert.equal([zombie.ok, zombie.warning], [true, true]);
   assert.match(zombie.detail, /an orphan was left unreaped \(PID 1 is sleep\): every wasm container that ends would stay a zombie process; run the node's containerd under an init that reaps orphans \(systemd, or tini -s\)/);
+});
+
+// The shims inherit containerd's environment: runc, script and the shim are found on its PATH.
+test('with containerd running, runc, script and the shim are looked up on containerd\'s PATH and named where they are not', () => {
+  const files = new Set(['/usr/sbin/runc', '/usr/bin/script', '/usr/local/bin/containerd-shim-wasmts-v1', '/opt/runc']);
+  const isExecutable = (path: string) => files.has(path);
+  const version = (file: string) => `${file} version 1\n`;
+  const containerd = (env: [string, string][]) => ({ pid: 42, executable: '/usr/bin/containerd', env: new Map(env) });
+  const installed = '/usr/local/bin/containerd-shim-wasmts-v1';
+  const good = toolChecks(containerd([['PATH', '/usr/local/bin:/usr/sbin:/usr/bin']]), installed, version, isExecutable);
+  assert.equal(good.map((c) => [c.name, c.ok, c.warning ?? false]), [['runc', true, false], ['script', true, false], ['binary', true, false]]);
+  assert.match(good[0]!.detail, '/usr/sbin/runc: /usr/sbin/runc version 1');
+  assert.match(good[2]!.detail, `${installed}, on containerd's PATH (pid 42: /usr/local/bin:/usr/sbin:/usr/bin)`);
+  const short = toolChecks(containerd([['PATH', '/usr/bin'], ['WASMTS_RUNC', '/opt/runc']]), installed, version, isExecutable);
+  assert.equal(short.map((c) => [c.name, c.ok]), [['runc', true], ['script', true], ['binary', false]]);
+  assert.match(short[0]!.detail, '/opt/runc');
+  assert.match(short[2]!.detail, 'containerd cannot find containerd-shim-wasmts-v1 on containerd\'s PATH (pid 42: /usr/bin) or beside /usr/bin/containerd: run containerd-shim-wasmts-v1 install --bin-dir');
+  const none = toolChecks(containerd([]), installed, version, isExecutable);
+  assert.equal(none.map((c) => [c.name, c.ok, c.warning ?? false]), [['runc', false, false], ['script', true, true], ['binary', false, false]]);
+  assert.match(none[0]!.detail, 'runc is not on containerd\'s PATH (pid 42: none set): install it');
+  const other = toolChecks(containerd([['PATH', '/usr/sbin:/opt/bin']]), installed, version, (path) => isExecutable(path) || path === '/opt/bin/containerd-shim-wasmts-v1');
+  assert.equal([other[2]!.ok, other[2]!.warning], [true, true]);
+  assert.match(other[2]!.detail, `containerd runs /opt/bin/containerd-shim-wasmts-v1, not ${installed}`);
 });
 
 test.run();

@@ -1,7 +1,8 @@
 // `doctor`: checks what wasmts needs on this node and says what to fix.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { findContainerd, lookPath, shimFor, type ContainerdProcess } from './containerd-process.ts';
 import { configVersion, handlerTable, hasHandler, HANDLER, usesSystemd, WASM_PLATFORMS } from './containerd-config.ts';
 import { BINARY_NAME, DEFAULT_BIN_DIR, type InstallOptions } from './install.ts';
 
@@ -80,13 +81,13 @@ export function cgroupDriverCheck(config: string, systemdRunning: boolean): Chec
 
 // Terminals for native containers and execs (tty: true, kubectl exec -t) run runc under util-linux
 // `script` (container/runc.ts). Every other pod runs without it, so a node lacking it is warned, not failed.
-export function scriptCheck(versionOutput: string | undefined): Check {
+export function scriptCheck(versionOutput: string | undefined, where = 'PATH'): Check {
   if (versionOutput) return { name: 'script', ok: true, detail: versionOutput.split('\n')[0]! };
   return {
     name: 'script',
     ok: true,
     warning: true,
-    detail: 'script (util-linux) is not on PATH: terminals for native containers and execs (tty: true, kubectl exec -it) fail without it, everything else works; install it (Debian and Ubuntu: apt-get install bsdutils, which ships /usr/bin/script; elsewhere util-linux)',
+    detail: `script (util-linux) is not on ${where}: terminals for native containers and execs (tty: true, kubectl exec -it) fail without it, everything else works; install it (Debian and Ubuntu: apt-get install bsdutils, which ships /usr/bin/script; elsewhere util-linux)`,
   };
 }
 
@@ -113,14 +114,40 @@ function orphanReaped(): boolean {
   return false;
 }
 
+// The programs the shim runs, found where its processes will look: on the running containerd's
+// PATH (its shims inherit its environment), else, with no containerd running, on this shell's.
+export function toolChecks(containerd: ContainerdProcess | undefined, installed: string, version: (file: string) => string | undefined, isExecutable?: (path: string) => boolean): Check[] {
+  const path = containerd ? containerd.env.get('PATH') : process.env.PATH;
+  // With no containerd running (a node being set up), the shell's PATH is the best guess.
+  const where = containerd ? `containerd's PATH (pid ${containerd.pid}: ${path ?? 'none set'})` : 'PATH';
+  const chosenRunc = containerd ? containerd.env.get('WASMTS_RUNC') : process.env.WASMTS_RUNC;
+  const runc = chosenRunc && chosenRunc.includes('/') ? lookPath(chosenRunc, undefined, isExecutable) : lookPath(chosenRunc || 'runc', path, isExecutable);
+  const runcVersion = runc && version(runc);
+  const checks: Check[] = [runcVersion
+    ? { name: 'runc', ok: true, detail: `${runc}: ${runcVersion.split('\n')[0]!}` }
+    : { name: 'runc', ok: false, detail: `${chosenRunc || 'runc'} is not on ${where}: install it (apt-get install runc) or set WASMTS_RUNC in containerd's environment; wasmts runs every container with runc` }];
+  const script = lookPath('script', path, isExecutable);
+  checks.push(scriptCheck(script && version(script), where));
+  if (!containerd) {
+    checks.push(lookPath(installed, undefined, isExecutable)
+      ? { name: 'binary', ok: true, detail: installed }
+      : { name: 'binary', ok: false, detail: `${installed} is missing: run containerd-shim-wasmts-v1 install (containerd looks for the shim on its PATH)` });
+    return checks;
+  }
+  const found = shimFor(BINARY_NAME, containerd, isExecutable);
+  if (!found) checks.push({ name: 'binary', ok: false, detail: `containerd cannot find ${BINARY_NAME} on ${where} or beside ${containerd.executable}: run containerd-shim-wasmts-v1 install --bin-dir with one of those directories` });
+  else if (found !== installed) checks.push({ name: 'binary', ok: true, warning: true, detail: `containerd runs ${found}, not ${installed}: remove the one you do not mean, or install with --bin-dir ${dirname(found)}` });
+  else checks.push({ name: 'binary', ok: true, detail: `${installed}, on ${where}` });
+  return checks;
+}
+
 export function doctorChecks(options: InstallOptions): Check[] {
-  const versionOutput = run('containerd', ['--version']);
+  const containerd = findContainerd(options.config);
+  const versionOutput = run(containerd?.executable ?? 'containerd', ['--version']);
   const checks: Check[] = [containerdVersionCheck(versionOutput)];
-  const runc = run('runc', ['--version']);
-  checks.push(runc
-    ? { name: 'runc', ok: true, detail: runc.split('\n')[0]! }
-    : { name: 'runc', ok: false, detail: 'runc is not on PATH: install it (apt-get install runc); wasmts runs every container with runc' });
-  checks.push(scriptCheck(run('script', ['--version'])));
+  const installed = join(options.binDir || DEFAULT_BIN_DIR, BINARY_NAME);
+  const [runc, script, binary] = toolChecks(containerd, installed, (file) => run(file, ['--version']));
+  checks.push(runc!, script!);
   checks.push(reaperCheck(readFileSync('/proc/1/comm', 'utf8').trim(), orphanReaped()));
   const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
   checks.push({ name: 'cgroups', ok: true, detail: v2 ? 'cgroup v2 (unified)' : 'cgroup v1 (or hybrid)' });
@@ -134,10 +161,7 @@ export function doctorChecks(options: InstallOptions): Check[] {
     if (images) checks.push(images);
     checks.push(cgroupDriverCheck(config, existsSync('/run/systemd/system')));
   }
-  const installed = join(options.binDir || DEFAULT_BIN_DIR, BINARY_NAME);
-  checks.push(existsSync(installed)
-    ? { name: 'binary', ok: true, detail: installed }
-    : { name: 'binary', ok: false, detail: `${installed} is missing: run containerd-shim-wasmts-v1 install (containerd looks for the shim on its PATH)` });
+  checks.push(binary!);
   return checks;
 }
 

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, sym
 import { join } from 'node:path';
 import { containerdVersion, pathFor } from '../../scripts/containerd-versions.ts';
 import { defaultConfig } from './cri-node.ts';
+import { PrivateContainerd } from '../../scripts/private-containerd.ts';
 
 const binary = join(import.meta.dirname, '../../dist/containerd-shim-wasmts-v1');
 const work = mkdtempSync('/tmp/wasmts-install-');
@@ -60,6 +61,26 @@ test('doctor on a node without util-linux script warns that terminals need it, a
   assert.is(doctor.status, 0, doctor.stdout);
   assert.match(doctor.stdout, /ok\s+runc/);
   assert.match(doctor.stdout, /WARN script\s+script \(util-linux\) is not on PATH: terminals for native containers and execs .*apt-get install bsdutils/);
+});
+
+// The shims inherit the running containerd's environment, so doctor looks on its PATH, not the
+// shell's: here a shell PATH with nothing on it, and a containerd whose PATH lacks the shim.
+test('doctor reads the running containerd\'s PATH: runc is found on it, and a shim not on it fails with what to do', async () => {
+  const noShim = join(work, 'no-shim');
+  const empty = join(work, 'empty-path');
+  mkdirSync(noShim);
+  mkdirSync(empty);
+  const containerd = new PrivateContainerd({ shimDir: noShim });
+  await containerd.start();
+  try {
+    const doctor = spawnSync(binary, ['doctor', '--config', join(containerd.dir, 'config.toml'), '--bin-dir', binDir], { encoding: 'utf8', env: { ...process.env, PATH: empty } });
+    assert.is(doctor.status, 1, doctor.stdout);
+    assert.match(doctor.stdout, new RegExp(`ok\\s+containerd\\s+containerd ${containerd.version.name.replace('.', '\\.')}\\.\\d+`));
+    assert.match(doctor.stdout, /ok\s+runc\s+\/\S+\/runc: runc version/);
+    assert.match(doctor.stdout, /FAIL\s+binary\s+containerd cannot find containerd-shim-wasmts-v1 on containerd's PATH \(pid \d+: [^)]*no-shim[^)]*\)/);
+  } finally {
+    await containerd.stop();
+  }
 });
 
 test('uninstall removes exactly what install added; doctor then says what to do', () => {
