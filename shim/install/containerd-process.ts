@@ -52,7 +52,8 @@ export function findContainerd(config: string, proc = '/proc'): ContainerdProces
 
 const isExecutableFile = (path: string) => {
   try {
-    return statSync(path).isFile() && (statSync(path).mode & 0o111) !== 0;
+    const stat = statSync(path);
+    return stat.isFile() && (stat.mode & 0o111) !== 0;
   } catch {
     return false;
   }

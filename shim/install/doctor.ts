@@ -121,7 +121,7 @@ export function toolChecks(containerd: ContainerdProcess | undefined, installed:
   // With no containerd running (a node being set up), the shell's PATH is the best guess.
   const where = containerd ? `containerd's PATH (pid ${containerd.pid}: ${path ?? 'none set'})` : 'PATH';
   const chosenRunc = containerd ? containerd.env.get('WASMTS_RUNC') : process.env.WASMTS_RUNC;
-  const runc = chosenRunc && chosenRunc.includes('/') ? lookPath(chosenRunc, undefined, isExecutable) : lookPath(chosenRunc || 'runc', path, isExecutable);
+  const runc = lookPath(chosenRunc || 'runc', path, isExecutable);
   const runcVersion = runc && version(runc);
   const checks: Check[] = [runcVersion
     ? { name: 'runc', ok: true, detail: `${runc}: ${runcVersion.split('\n')[0]!}` }
